@@ -1,0 +1,20 @@
+/**
+ * @uring/core: the Linux io_uring ring from TypeScript.
+ *
+ *   import { op, run, Ring } from '@uring/core';
+ *   const n = await run(op.read(fd, buf, 0));          // one op, as a promise
+ *   const ring = new Ring({ entries: 1024 });          // or a ring of your own
+ */
+export * as op from './ops';
+export * from './promises';
+export { Ring, defaultRing, isAvailable, unavailableError, type OpHandle } from './ring';
+export type { RingOptions } from './setup';
+export type { OpSpec, SubmitOptions, CqeSink } from './op';
+export { completeDefault } from './op';
+export { probe, type Probe } from './probe';
+export { AbortError, systemError, uringError, invalidArgType, invalidArgValue, outOfRange, errnoInfo, codedError, type SystemError } from './errors';
+export * as uapi from './uapi';
+export { Opcode, type OpcodeName } from './uapi';
+export * as sqe from './sqe';
+export * as validate from './validate';
+export { sys } from './sys';

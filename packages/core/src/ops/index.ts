@@ -1,0 +1,24 @@
+/** Op builders: each returns an OpSpec, a value that a ring submits as a promise, an observable or a chain step. */
+export { read, write, readv, writev, readFixed, writeFixed, type RwOptions } from './rw';
+export { nop, fsync, syncFileRange, fallocate, fadvise, madvise, ftruncate } from './sync';
+export {
+  openat,
+  openat2,
+  close,
+  statx,
+  renameat,
+  unlinkat,
+  mkdirat,
+  symlinkat,
+  linkat,
+  decodeStatx,
+  type PathLike,
+  type OpenOptions,
+  type OpenHow,
+  type Statx,
+  type StatxTimestamp,
+  type StatxOptions,
+  type AtOptions,
+} from './path';
+export { splice, tee } from './splice';
+export { getxattr, fgetxattr, setxattr, fsetxattr } from './xattr';

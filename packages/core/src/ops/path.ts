@@ -1,0 +1,289 @@
+/** OPENAT, OPENAT2, CLOSE, STATX, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT. */
+import type { OpSpec } from '../op';
+import { prepRw, setFileIndex, setOpFlags } from '../sqe';
+import { sys } from '../sys';
+import { AT_FDCWD, AT_REMOVEDIR, IORING_FILE_INDEX_ALLOC, OPEN_HOW_SIZE, Opcode, STATX, STATX_BASIC_STATS, STATX_BTIME, STATX_SIZE } from '../uapi';
+import { cPath, pathString, validateDirFd, validateFd, validateInteger, validateUint32 } from '../validate';
+import { systemError } from '../errors';
+import { addressOf } from './common';
+
+export type PathLike = string | Buffer | URL;
+
+export interface OpenOptions {
+  /** Directory the path is relative to (default AT_FDCWD). */
+  dirfd?: number;
+  /**
+   * Open into the registered file table instead of the fd table: a slot
+   * number, or 'alloc' to let the kernel pick one. The result is then the slot.
+   */
+  fileIndex?: number | 'alloc';
+}
+
+function fileIndexOf(fileIndex: OpenOptions['fileIndex']): number | undefined {
+  if (fileIndex === undefined) return undefined;
+  if (fileIndex === 'alloc') return IORING_FILE_INDEX_ALLOC;
+  return validateInteger(fileIndex, 'options.fileIndex', 0, 0xfffffffe);
+}
+
+function closeLeaked(res: number): void {
+  sys().close(res);
+}
+
+/** openat(2). Resolves with the new fd (or the fixed-file slot with `fileIndex`). */
+export function openat(path: PathLike, flags = 0, mode = 0o666, options: OpenOptions = {}): OpSpec<number> {
+  const p = cPath(path);
+  validateInteger(flags, 'flags', -(2 ** 31), 2 ** 31 - 1);
+  validateUint32(mode, 'mode');
+  const dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
+  const index = fileIndexOf(options.fileIndex);
+  const addr = addressOf(p);
+  return {
+    opcode: Opcode.OPENAT,
+    syscall: 'open',
+    path: pathString(path),
+    keep: p,
+    prep(v, o) {
+      prepRw(v, o, Opcode.OPENAT, dirfd, addr, mode, 0);
+      setOpFlags(v, o, flags);
+      if (index !== undefined) setFileIndex(v, o, index);
+    },
+    discard: index === undefined ? closeLeaked : undefined,
+  };
+}
+
+export interface OpenHow {
+  flags?: number;
+  mode?: number;
+  /** RESOLVE_* flags (RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH, ...). */
+  resolve?: number;
+}
+
+/** openat2(2) with a struct open_how. */
+export function openat2(path: PathLike, how: OpenHow = {}, options: OpenOptions = {}): OpSpec<number> {
+  const p = cPath(path);
+  const dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
+  const index = fileIndexOf(options.fileIndex);
+  const howBuf = new Uint8Array(OPEN_HOW_SIZE);
+  const hv = new DataView(howBuf.buffer);
+  hv.setBigUint64(0, BigInt(validateInteger(how.flags ?? 0, 'how.flags', 0, 2 ** 32 - 1)), true);
+  hv.setBigUint64(8, BigInt(validateUint32(how.mode ?? 0, 'how.mode')), true);
+  hv.setBigUint64(16, BigInt(validateInteger(how.resolve ?? 0, 'how.resolve', 0, 2 ** 32 - 1)), true);
+  const addr = addressOf(p);
+  const howAddr = addressOf(howBuf);
+  return {
+    opcode: Opcode.OPENAT2,
+    syscall: 'open',
+    path: pathString(path),
+    keep: [p, howBuf],
+    prep(v, o) {
+      prepRw(v, o, Opcode.OPENAT2, dirfd, addr, OPEN_HOW_SIZE, howAddr);
+      if (index !== undefined) setFileIndex(v, o, index);
+    },
+    discard: index === undefined ? closeLeaked : undefined,
+  };
+}
+
+/** close(2); with `{ fixed: true }`, `fd` is a registered-file slot to empty. */
+export function close(fd: number, options?: { fixed?: boolean }): OpSpec<number> {
+  validateFd(fd);
+  const fixed = options?.fixed === true;
+  return {
+    opcode: Opcode.CLOSE,
+    syscall: 'close',
+    prep(v, o) {
+      prepRw(v, o, Opcode.CLOSE, fixed ? 0 : fd, 0, 0, 0);
+      if (fixed) setFileIndex(v, o, fd);
+    },
+  };
+}
+
+export interface StatxTimestamp {
+  sec: number;
+  nsec: number;
+}
+
+/** struct statx, decoded. 64-bit counters are bigints so nothing is rounded. */
+export interface Statx {
+  mask: number;
+  blksize: number;
+  attributes: bigint;
+  nlink: number;
+  uid: number;
+  gid: number;
+  mode: number;
+  ino: bigint;
+  size: bigint;
+  blocks: bigint;
+  attributesMask: bigint;
+  atime: StatxTimestamp;
+  btime: StatxTimestamp;
+  ctime: StatxTimestamp;
+  mtime: StatxTimestamp;
+  rdevMajor: number;
+  rdevMinor: number;
+  devMajor: number;
+  devMinor: number;
+}
+
+export function decodeStatx(buf: Uint8Array): Statx {
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const u32 = (at: number) => v.getUint32(at, true);
+  const u64 = (at: number) => v.getBigUint64(at, true);
+  const ts = (at: number): StatxTimestamp => ({ sec: Number(v.getBigInt64(at, true)), nsec: u32(at + 8) });
+  return {
+    mask: u32(STATX.mask),
+    blksize: u32(STATX.blksize),
+    attributes: u64(STATX.attributes),
+    nlink: u32(STATX.nlink),
+    uid: u32(STATX.uid),
+    gid: u32(STATX.gid),
+    mode: v.getUint16(STATX.mode, true),
+    ino: u64(STATX.ino),
+    size: u64(STATX.size),
+    blocks: u64(STATX.blocks),
+    attributesMask: u64(STATX.attributesMask),
+    atime: ts(STATX.atime),
+    btime: ts(STATX.btime),
+    ctime: ts(STATX.ctime),
+    mtime: ts(STATX.mtime),
+    rdevMajor: u32(STATX.rdevMajor),
+    rdevMinor: u32(STATX.rdevMinor),
+    devMajor: u32(STATX.devMajor),
+    devMinor: u32(STATX.devMinor),
+  };
+}
+
+export interface StatxOptions {
+  dirfd?: number;
+  /** AT_* flags: AT_SYMLINK_NOFOLLOW for lstat, AT_EMPTY_PATH with dirfd for fstat. */
+  flags?: number;
+  /** STATX_* fields wanted (default basic stats and birth time). */
+  mask?: number;
+  /** The syscall named in errors (default 'statx'; fs uses 'stat', 'lstat', 'fstat'). */
+  syscall?: string;
+}
+
+/** statx(2). Resolves with the decoded struct. */
+export function statx(path: PathLike, options: StatxOptions = {}): OpSpec<Statx> {
+  const p = cPath(path);
+  const dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
+  const flags = validateUint32(options.flags ?? 0, 'options.flags');
+  const mask = validateUint32(options.mask ?? STATX_BASIC_STATS | STATX_BTIME, 'options.mask');
+  const out = new Uint8Array(STATX_SIZE);
+  const addr = addressOf(p);
+  const outAddr = addressOf(out);
+  const syscall = options.syscall ?? 'statx';
+  return {
+    opcode: Opcode.STATX,
+    syscall,
+    path: syscall === 'fstat' ? undefined : pathString(path),
+    keep: [p, out],
+    prep(v, o) {
+      prepRw(v, o, Opcode.STATX, dirfd, addr, mask, outAddr);
+      setOpFlags(v, o, flags);
+    },
+    complete(res) {
+      if (res < 0) throw systemError(res, syscall, this.path);
+      return decodeStatx(out);
+    },
+  };
+}
+
+export interface AtOptions {
+  dirfd?: number;
+  flags?: number;
+}
+
+/** renameat2(2). */
+export function renameat(oldPath: PathLike, newPath: PathLike, options: AtOptions & { newDirfd?: number } = {}): OpSpec<number> {
+  const a = cPath(oldPath, 'oldPath');
+  const b = cPath(newPath, 'newPath');
+  const oldDir = validateDirFd(options.dirfd ?? AT_FDCWD);
+  const newDir = validateDirFd(options.newDirfd ?? AT_FDCWD, 'newDirfd');
+  const flags = validateUint32(options.flags ?? 0, 'options.flags');
+  const aAddr = addressOf(a);
+  const bAddr = addressOf(b);
+  return {
+    opcode: Opcode.RENAMEAT,
+    syscall: 'rename',
+    path: pathString(oldPath),
+    dest: pathString(newPath),
+    keep: [a, b],
+    prep(v, o) {
+      prepRw(v, o, Opcode.RENAMEAT, oldDir, aAddr, newDir, bAddr);
+      setOpFlags(v, o, flags);
+    },
+  };
+}
+
+/** unlinkat(2); `{ flags: AT_REMOVEDIR }` removes a directory (rmdir). */
+export function unlinkat(path: PathLike, options: AtOptions = {}): OpSpec<number> {
+  const p = cPath(path);
+  const dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
+  const flags = validateUint32(options.flags ?? 0, 'options.flags');
+  const addr = addressOf(p);
+  return {
+    opcode: Opcode.UNLINKAT,
+    syscall: flags & AT_REMOVEDIR ? 'rmdir' : 'unlink',
+    path: pathString(path),
+    keep: p,
+    prep(v, o) {
+      prepRw(v, o, Opcode.UNLINKAT, dirfd, addr, 0, 0);
+      setOpFlags(v, o, flags);
+    },
+  };
+}
+
+/** mkdirat(2). */
+export function mkdirat(path: PathLike, mode = 0o777, options: { dirfd?: number } = {}): OpSpec<number> {
+  const p = cPath(path);
+  validateUint32(mode, 'mode');
+  const dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
+  const addr = addressOf(p);
+  return {
+    opcode: Opcode.MKDIRAT,
+    syscall: 'mkdir',
+    path: pathString(path),
+    keep: p,
+    prep: (v, o) => prepRw(v, o, Opcode.MKDIRAT, dirfd, addr, mode, 0),
+  };
+}
+
+/** symlinkat(2): creates `linkPath` pointing at `target`. */
+export function symlinkat(target: PathLike, linkPath: PathLike, options: { dirfd?: number } = {}): OpSpec<number> {
+  const t = cPath(target, 'target');
+  const l = cPath(linkPath, 'path');
+  const dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
+  const tAddr = addressOf(t);
+  const lAddr = addressOf(l);
+  return {
+    opcode: Opcode.SYMLINKAT,
+    syscall: 'symlink',
+    path: pathString(target),
+    dest: pathString(linkPath),
+    keep: [t, l],
+    prep: (v, o) => prepRw(v, o, Opcode.SYMLINKAT, dirfd, tAddr, 0, lAddr),
+  };
+}
+
+/** linkat(2): a hard link `newPath` to `existingPath`. */
+export function linkat(existingPath: PathLike, newPath: PathLike, options: AtOptions & { newDirfd?: number } = {}): OpSpec<number> {
+  const a = cPath(existingPath, 'existingPath');
+  const b = cPath(newPath, 'newPath');
+  const oldDir = validateDirFd(options.dirfd ?? AT_FDCWD);
+  const newDir = validateDirFd(options.newDirfd ?? AT_FDCWD, 'newDirfd');
+  const flags = validateUint32(options.flags ?? 0, 'options.flags');
+  const aAddr = addressOf(a);
+  const bAddr = addressOf(b);
+  return {
+    opcode: Opcode.LINKAT,
+    syscall: 'link',
+    path: pathString(existingPath),
+    dest: pathString(newPath),
+    keep: [a, b],
+    prep(v, o) {
+      prepRw(v, o, Opcode.LINKAT, oldDir, aAddr, newDir, bAddr);
+      setOpFlags(v, o, flags);
+    },
+  };
+}

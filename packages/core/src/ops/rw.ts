@@ -1,0 +1,93 @@
+/** READ, WRITE, READV, WRITEV, READ_FIXED, WRITE_FIXED. */
+import type { OpSpec } from '../op';
+import { prepRw, setBufIndex, setOpFlags, type Addr } from '../sqe';
+import { Opcode } from '../uapi';
+import { validateBuffer, validateFd, validateInteger, validatePosition } from '../validate';
+import { addressOf, iovecs } from './common';
+
+export interface RwOptions {
+  /** RWF_* flags (RWF_HIPRI, RWF_DSYNC, RWF_NOWAIT, RWF_APPEND, ...). */
+  rwFlags?: number;
+}
+
+function rw(opcode: number, syscall: string, fd: number, buffer: ArrayBufferView, position: Addr, options?: RwOptions): OpSpec<number> {
+  validateFd(fd);
+  validateBuffer(buffer);
+  validatePosition(position);
+  const addr = addressOf(buffer);
+  const rwFlags = options?.rwFlags ?? 0;
+  return {
+    opcode,
+    syscall,
+    keep: buffer,
+    prep(v, o) {
+      prepRw(v, o, opcode, fd, addr, buffer.byteLength, position);
+      if (rwFlags) setOpFlags(v, o, rwFlags);
+    },
+  };
+}
+
+/** Reads into `buffer` at `position` (-1: the file's current position). Resolves with bytes read. */
+export function read(fd: number, buffer: ArrayBufferView, position: Addr = -1, options?: RwOptions): OpSpec<number> {
+  return rw(Opcode.READ, 'read', fd, buffer, position, options);
+}
+
+/** Writes `buffer` at `position` (-1: the current position). Resolves with bytes written. */
+export function write(fd: number, buffer: ArrayBufferView, position: Addr = -1, options?: RwOptions): OpSpec<number> {
+  return rw(Opcode.WRITE, 'write', fd, buffer, position, options);
+}
+
+function rwv(opcode: number, syscall: string, fd: number, buffers: readonly ArrayBufferView[], position: Addr, options?: RwOptions): OpSpec<number> {
+  validateFd(fd);
+  if (!Array.isArray(buffers)) validateBuffer(buffers, 'buffers');
+  buffers.forEach((b, i) => validateBuffer(b, `buffers[${i}]`));
+  validatePosition(position);
+  const iov = iovecs(buffers);
+  const rwFlags = options?.rwFlags ?? 0;
+  return {
+    opcode,
+    syscall,
+    keep: [iov, buffers],
+    prep(v, o) {
+      prepRw(v, o, opcode, fd, addressOf(iov), buffers.length, position);
+      if (rwFlags) setOpFlags(v, o, rwFlags);
+    },
+  };
+}
+
+/** Scatter read (preadv2). */
+export function readv(fd: number, buffers: readonly ArrayBufferView[], position: Addr = -1, options?: RwOptions): OpSpec<number> {
+  return rwv(Opcode.READV, 'read', fd, buffers, position, options);
+}
+
+/** Gather write (pwritev2). */
+export function writev(fd: number, buffers: readonly ArrayBufferView[], position: Addr = -1, options?: RwOptions): OpSpec<number> {
+  return rwv(Opcode.WRITEV, 'write', fd, buffers, position, options);
+}
+
+function rwFixed(opcode: number, syscall: string, fd: number, buffer: ArrayBufferView, bufIndex: number, position: Addr): OpSpec<number> {
+  validateFd(fd);
+  validateBuffer(buffer);
+  validateInteger(bufIndex, 'bufIndex', 0, 0xffff);
+  validatePosition(position);
+  const addr = addressOf(buffer);
+  return {
+    opcode,
+    syscall,
+    keep: buffer,
+    prep(v, o) {
+      prepRw(v, o, opcode, fd, addr, buffer.byteLength, position);
+      setBufIndex(v, o, bufIndex);
+    },
+  };
+}
+
+/** READ_FIXED: `buffer` must lie inside registered buffer `bufIndex` (see Ring registration). */
+export function readFixed(fd: number, buffer: ArrayBufferView, bufIndex: number, position: Addr = -1): OpSpec<number> {
+  return rwFixed(Opcode.READ_FIXED, 'read', fd, buffer, bufIndex, position);
+}
+
+/** WRITE_FIXED: `buffer` must lie inside registered buffer `bufIndex`. */
+export function writeFixed(fd: number, buffer: ArrayBufferView, bufIndex: number, position: Addr = -1): OpSpec<number> {
+  return rwFixed(Opcode.WRITE_FIXED, 'write', fd, buffer, bufIndex, position);
+}

@@ -1,0 +1,71 @@
+/**
+ * Promise forms of the ops, on the default ring unless `options.ring` names
+ * another: `await read(fd, buf, 0)`. Validation errors reject, as Node's
+ * fs/promises do.
+ */
+import type { OpSpec, SubmitOptions } from './op';
+import * as op from './ops';
+import { defaultRing, type Ring } from './ring';
+import type { Addr } from './sqe';
+
+export interface CallOptions extends SubmitOptions {
+  /** The ring to submit on (default: the shared main-thread ring). */
+  ring?: Ring;
+}
+
+/** Submits the spec that `build` returns; a throw while building becomes a rejection. */
+export async function run<T>(build: OpSpec<T> | (() => OpSpec<T>), options?: CallOptions): Promise<T> {
+  const spec = typeof build === 'function' ? build() : build;
+  return (options?.ring ?? defaultRing()).submit(spec, options);
+}
+
+type O = CallOptions;
+export const nop = (options?: O) => run(() => op.nop(), options);
+export const read = (fd: number, buffer: ArrayBufferView, position?: Addr, options?: O & op.RwOptions) =>
+  run(() => op.read(fd, buffer, position, options), options);
+export const write = (fd: number, buffer: ArrayBufferView, position?: Addr, options?: O & op.RwOptions) =>
+  run(() => op.write(fd, buffer, position, options), options);
+export const readv = (fd: number, buffers: ArrayBufferView[], position?: Addr, options?: O & op.RwOptions) =>
+  run(() => op.readv(fd, buffers, position, options), options);
+export const writev = (fd: number, buffers: ArrayBufferView[], position?: Addr, options?: O & op.RwOptions) =>
+  run(() => op.writev(fd, buffers, position, options), options);
+export const readFixed = (fd: number, buffer: ArrayBufferView, bufIndex: number, position?: Addr, options?: O) =>
+  run(() => op.readFixed(fd, buffer, bufIndex, position), options);
+export const writeFixed = (fd: number, buffer: ArrayBufferView, bufIndex: number, position?: Addr, options?: O) =>
+  run(() => op.writeFixed(fd, buffer, bufIndex, position), options);
+export const fsync = (fd: number, options?: O & { datasync?: boolean }) => run(() => op.fsync(fd, options), options);
+export const syncFileRange = (fd: number, offset: Addr, length: number, flags?: number, options?: O) =>
+  run(() => op.syncFileRange(fd, offset, length, flags), options);
+export const fallocate = (fd: number, mode: number, offset: Addr, length: Addr, options?: O) =>
+  run(() => op.fallocate(fd, mode, offset, length), options);
+export const fadvise = (fd: number, offset: Addr, length: number, advice: number, options?: O) =>
+  run(() => op.fadvise(fd, offset, length, advice), options);
+export const madvise = (buffer: ArrayBufferView, advice: number, options?: O) => run(() => op.madvise(buffer, advice), options);
+export const ftruncate = (fd: number, length?: Addr, options?: O) => run(() => op.ftruncate(fd, length), options);
+export const openat = (path: op.PathLike, flags?: number, mode?: number, options?: O & op.OpenOptions) =>
+  run(() => op.openat(path, flags, mode, options), options);
+export const openat2 = (path: op.PathLike, how?: op.OpenHow, options?: O & op.OpenOptions) =>
+  run(() => op.openat2(path, how, options), options);
+export const close = (fd: number, options?: O & { fixed?: boolean }) => run(() => op.close(fd, options), options);
+export const statx = (path: op.PathLike, options?: O & op.StatxOptions) => run(() => op.statx(path, options), options);
+export const renameat = (oldPath: op.PathLike, newPath: op.PathLike, options?: O & op.AtOptions & { newDirfd?: number }) =>
+  run(() => op.renameat(oldPath, newPath, options), options);
+export const unlinkat = (path: op.PathLike, options?: O & op.AtOptions) => run(() => op.unlinkat(path, options), options);
+export const mkdirat = (path: op.PathLike, mode?: number, options?: O & { dirfd?: number }) =>
+  run(() => op.mkdirat(path, mode, options), options);
+export const symlinkat = (target: op.PathLike, linkPath: op.PathLike, options?: O & { dirfd?: number }) =>
+  run(() => op.symlinkat(target, linkPath, options), options);
+export const linkat = (existingPath: op.PathLike, newPath: op.PathLike, options?: O & op.AtOptions & { newDirfd?: number }) =>
+  run(() => op.linkat(existingPath, newPath, options), options);
+export const splice = (fdIn: number, offIn: Addr, fdOut: number, offOut: Addr, nbytes: number, flags?: number, options?: O) =>
+  run(() => op.splice(fdIn, offIn, fdOut, offOut, nbytes, flags), options);
+export const tee = (fdIn: number, fdOut: number, nbytes: number, flags?: number, options?: O) =>
+  run(() => op.tee(fdIn, fdOut, nbytes, flags), options);
+export const getxattr = (path: op.PathLike, name: string, value: ArrayBufferView, options?: O) =>
+  run(() => op.getxattr(path, name, value), options);
+export const fgetxattr = (fd: number, name: string, value: ArrayBufferView, options?: O) =>
+  run(() => op.fgetxattr(fd, name, value), options);
+export const setxattr = (path: op.PathLike, name: string, value: ArrayBufferView, flags?: number, options?: O) =>
+  run(() => op.setxattr(path, name, value, flags), options);
+export const fsetxattr = (fd: number, name: string, value: ArrayBufferView, flags?: number, options?: O) =>
+  run(() => op.fsetxattr(fd, name, value, flags), options);

@@ -1,0 +1,519 @@
+/**
+ * The ring: a table of live ops indexed by user_data, SQEs written straight
+ * into shared memory, one io_uring_enter per tick, and a libuv poll on the
+ * ring fd that drains the CQ on the main thread.
+ */
+import { AbortError, systemError, uringError } from './errors';
+import { completeDefault, type CqeSink, type OpSpec, type SubmitOptions } from './op';
+import { setupRing, type RingMemory, type RingOptions } from './setup';
+import { sys, type Native, type Pointer } from './sys';
+import {
+  CQE,
+  CQE_SIZE,
+  IORING_ASYNC_CANCEL_ANY,
+  IORING_CQE_F_MORE,
+  IORING_ENTER_EXT_ARG,
+  IORING_ENTER_GETEVENTS,
+  IORING_ENTER_SQ_WAKEUP,
+  IORING_SETUP_DEFER_TASKRUN,
+  IORING_SETUP_SQPOLL,
+  IORING_SQ_CQ_OVERFLOW,
+  IORING_SQ_NEED_WAKEUP,
+  IORING_SQ_TASKRUN,
+  IOSQE_IO_HARDLINK,
+  IOSQE_IO_LINK,
+  Opcode,
+  SQE,
+  SQE_SIZE,
+} from './uapi';
+import { prepRw, setOpFlags } from './sqe';
+
+const EINTR = 4;
+const EAGAIN = 11;
+const EBUSY = 16;
+const ECANCELED = 125;
+const UV_READABLE = 1;
+/** How many microtask rounds may reap inline before we let the event loop turn (so timers and sockets are not starved). */
+const INLINE_REAP_BUDGET = 64;
+/** user_data high word for SQEs that have no op behind them (cancel-all at close). */
+const UNTRACKED = 0xffffffff;
+
+/** One live submission: the sink its CQEs go to and everything the kernel may still touch. */
+interface LiveOp {
+  sink: CqeSink;
+  keep: unknown;
+  ref: boolean;
+}
+
+/** A submitted op, as its starter sees it. */
+export interface OpHandle {
+  /** The user_data of the SQE (what ASYNC_CANCEL targets). */
+  readonly userData: number;
+  /** Asks the kernel to cancel it (IORING_OP_ASYNC_CANCEL). Its CQE still comes. */
+  cancel(): void;
+}
+
+/** Ops that were still in the kernel when their ring was closed: their memory is kept forever rather than freed under the kernel. */
+const abandoned: unknown[] = [];
+
+export class Ring implements Disposable {
+  /** The ring fd. */
+  readonly fd: number;
+  /** SQ and CQ sizes the kernel granted. */
+  readonly sqEntries: number;
+  readonly cqEntries: number;
+  /** IORING_SETUP_* flags in force and IORING_FEAT_* the kernel offers. */
+  readonly setupFlags: number;
+  readonly features: number;
+
+  readonly #m: RingMemory;
+  readonly #n: Native;
+  readonly #ops: (LiveOp | undefined)[] = [];
+  readonly #free: number[] = [];
+  /** Our copy of the SQ tail; published to the kernel at flush. */
+  #sqTail: number;
+  #cqHead: number;
+  #pending = 0;
+  #inflight = 0;
+  #refs = 0;
+  #refd = false;
+  #flushQueued = false;
+  #inlineBudget = INLINE_REAP_BUDGET;
+  #closed = false;
+  #closing = false;
+  readonly #poll: Uint8Array;
+  readonly #pollCb: unknown;
+  readonly #flush = () => this.#flushTick();
+
+  constructor(options: RingOptions = {}) {
+    this.#m = setupRing(options);
+    this.#n = sys();
+    this.fd = this.#m.fd;
+    this.sqEntries = this.#m.sqEntries;
+    this.cqEntries = this.#m.cqEntries;
+    this.setupFlags = this.#m.flags;
+    this.features = this.#m.features;
+    this.#sqTail = this.#m.sq[this.#m.sqTail]!;
+    this.#cqHead = this.#m.cq[this.#m.cqHead]!;
+
+    const uv = this.#n.uv;
+    this.#poll = new Uint8Array(uv.pollSize);
+    this.#pollCb = uv.pollCallback((_h: Pointer, status: number) => {
+      if (status < 0) return;
+      this.#inlineBudget = INLINE_REAP_BUDGET;
+      this.#reapSafely();
+    });
+    let rc = uv.pollInit(this.#poll, this.fd);
+    if (rc === 0) rc = uv.pollStart(this.#poll, UV_READABLE, this.#pollCb);
+    if (rc !== 0) {
+      uv.unregister(this.#pollCb);
+      this.#unmap();
+      throw uringError('ERR_URING_POLL', `could not poll the ring fd on the libuv loop (uv error ${rc})`);
+    }
+    // An idle ring never keeps the process alive.
+    uv.unref(this.#poll);
+  }
+
+  /** Ops submitted (or prepared) whose final CQE has not arrived. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // ---- submission -------------------------------------------------------
+
+  /** Submits one op; the promise settles with its completion. */
+  submit<T>(spec: OpSpec<T>, options: SubmitOptions = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const signal = options.signal;
+      if (signal?.aborted) return reject(new AbortError(undefined, { cause: signal.reason }));
+      let aborted = false;
+      let onAbort: (() => void) | undefined;
+      const handle = this.start(
+        spec,
+        (res, flags, more) => {
+          if (more) return; // a single-shot promise only waits for the final CQE
+          if (onAbort) signal!.removeEventListener('abort', onAbort);
+          if (aborted) {
+            if (res >= 0 && spec.discard) spec.discard(res, this);
+            return reject(new AbortError(undefined, { cause: signal!.reason }));
+          }
+          if (this.#closing && res === -ECANCELED) return reject(closedError());
+          try {
+            resolve(completeDefault(spec, res, flags));
+          } catch (err) {
+            reject(err);
+          }
+        },
+        options,
+      );
+      if (signal) {
+        onAbort = () => {
+          aborted = true;
+          handle.cancel();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+  }
+
+  /**
+   * Writes the SQE for `spec` and routes every CQE of it to `sink` until the
+   * final one (no IORING_CQE_F_MORE). The building block of promises, observables
+   * and chains; `spec.keep` stays referenced until that final CQE.
+   */
+  start(spec: OpSpec<unknown>, sink: CqeSink, options: SubmitOptions = {}): OpHandle {
+    this.#ensureOpen();
+    this.#reserve(1);
+    const ud = this.#prepare(spec, sink, (options.sqeFlags ?? 0) | (spec.sqeFlags ?? 0), options.ref !== false);
+    return this.#handle(ud);
+  }
+
+  /**
+   * Writes a link chain: every SQE but the last carries IOSQE_IO_LINK (or
+   * IOSQE_IO_HARDLINK). The whole chain lands in one submission, never split.
+   */
+  startLinked(specs: readonly OpSpec<unknown>[], sinks: readonly CqeSink[], options: SubmitOptions & { hard?: boolean } = {}): OpHandle[] {
+    this.#ensureOpen();
+    if (specs.length > this.sqEntries) {
+      throw uringError('ERR_URING_CHAIN_TOO_LONG', `a chain of ${specs.length} ops does not fit a ring of ${this.sqEntries} SQ entries`);
+    }
+    this.#reserve(specs.length);
+    const link = options.hard ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
+    const ref = options.ref !== false;
+    return specs.map((spec, i) => {
+      let flags = (options.sqeFlags ?? 0) | (spec.sqeFlags ?? 0);
+      if (i < specs.length - 1) flags |= link;
+      return this.#handle(this.#prepare(spec, sinks[i]!, flags, ref));
+    });
+  }
+
+  /** Cancels one op by user_data; resolves with 0, or rejects with ENOENT / EALREADY as the kernel says. */
+  cancel(userData: number): Promise<number> {
+    return this.submit({
+      opcode: Opcode.ASYNC_CANCEL,
+      syscall: 'io_uring_cancel',
+      prep: (v, o) => {
+        prepRw(v, o, Opcode.ASYNC_CANCEL, -1, userData, 0, 0);
+      },
+    });
+  }
+
+  /**
+   * io_uring_register(2): every registration goes through here. Returns the
+   * kernel's result; throws a system error (syscall 'io_uring_register') on failure.
+   */
+  register(opcode: number, arg: Uint8Array | null, nrArgs: number): number {
+    this.#ensureOpen();
+    for (;;) {
+      const rc = this.#n.register(this.fd, opcode, arg, nrArgs);
+      if (rc >= 0) return rc;
+      const errno = this.#n.errno();
+      if (errno !== EINTR) throw systemError(-errno, 'io_uring_register');
+    }
+  }
+
+  /** Submits everything prepared now instead of at the end of this tick. */
+  flush(): void {
+    this.#submitPending();
+  }
+
+  #handle(ud: number): OpHandle {
+    return { userData: ud, cancel: () => this.#cancelAsync(ud) };
+  }
+
+  #cancelAsync(ud: number): void {
+    if (this.#closed || this.#ops[ud] === undefined) return;
+    this.#reserve(1);
+    this.#prepare(
+      {
+        opcode: Opcode.ASYNC_CANCEL,
+        syscall: 'io_uring_cancel',
+        prep: (v, o) => prepRw(v, o, Opcode.ASYNC_CANCEL, -1, ud, 0, 0),
+      },
+      () => {},
+      0,
+      false,
+    );
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed || this.#closing) throw closedError();
+  }
+
+  /** Makes room for `count` SQEs, submitting what is queued if the SQ is full. */
+  #reserve(count: number): void {
+    const m = this.#m;
+    const free = () => this.sqEntries - (this.#sqTail - Atomics.load(m.sq, m.sqHead));
+    if (free() >= count) return;
+    this.#submitPending();
+    // With SQPOLL the kernel thread consumes the SQ on its own: wait for it.
+    for (let spins = 0; free() < count; spins++) {
+      if (!(this.setupFlags & IORING_SETUP_SQPOLL) || spins > 1_000_000) {
+        throw uringError('ERR_URING_SQ_FULL', 'the submission queue is full and the kernel did not consume it');
+      }
+      this.#n.enter(this.fd, 0, 0, IORING_ENTER_SQ_WAKEUP | 4 /* IORING_ENTER_SQ_WAIT */, null, 0);
+    }
+  }
+
+  #prepare(spec: OpSpec<unknown>, sink: CqeSink, sqeFlags: number, ref: boolean): number {
+    const m = this.#m;
+    const ud = this.#free.length > 0 ? this.#free.pop()! : this.#ops.length;
+    const o = (this.#sqTail & m.sqMask) * SQE_SIZE;
+    m.sqeBytes.fill(0, o, o + SQE_SIZE);
+    spec.prep(m.sqes, o);
+    m.sqes.setUint8(o + SQE.flags, m.sqes.getUint8(o + SQE.flags) | sqeFlags);
+    m.sqes.setUint32(o + SQE.userData, ud, true);
+    m.sqes.setUint32(o + SQE.userData + 4, 0, true);
+    this.#sqTail = (this.#sqTail + 1) >>> 0;
+    this.#ops[ud] = { sink, keep: spec.keep, ref };
+    this.#pending++;
+    this.#inflight++;
+    if (ref && this.#refs++ === 0) this.#updateRef();
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
+    }
+    return ud;
+  }
+
+  #flushTick(): void {
+    this.#flushQueued = false;
+    if (this.#closed) return;
+    this.#submitPending();
+    // Fast completions (a NOP, a page-cached read) are often ready on return:
+    // reap them now rather than one loop turn later, within a budget so a
+    // serial await loop still lets the event loop run.
+    if (this.#inlineBudget > 0 && this.#cqReady()) {
+      this.#inlineBudget--;
+      this.#reapSafely();
+    }
+  }
+
+  #submitPending(): void {
+    const m = this.#m;
+    if (this.#pending === 0) return;
+    // Release: the SQE bytes must be visible before the kernel sees the new tail.
+    Atomics.store(m.sq, m.sqTail, this.#sqTail);
+    if (this.setupFlags & IORING_SETUP_SQPOLL) {
+      this.#pending = 0;
+      if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_NEED_WAKEUP) {
+        this.#n.enter(this.fd, 0, 0, IORING_ENTER_SQ_WAKEUP, null, 0);
+      }
+      return;
+    }
+    for (let tries = 0; this.#pending > 0; tries++) {
+      const getEvents = this.setupFlags & IORING_SETUP_DEFER_TASKRUN ? IORING_ENTER_GETEVENTS : 0;
+      const rc = this.#n.enter(this.fd, this.#pending, 0, getEvents, null, 0);
+      if (rc >= 0) {
+        this.#pending -= Math.min(rc, this.#pending);
+        if (rc === 0) break;
+        continue;
+      }
+      const errno = this.#n.errno();
+      if (errno === EINTR) continue;
+      if ((errno === EAGAIN || errno === EBUSY) && tries < 8) {
+        // The CQ (or its overflow list) is full: reaping makes room.
+        this.#reap();
+        continue;
+      }
+      // Try again at the next completion or tick, never dropping the SQEs.
+      if (!this.#flushQueued) {
+        this.#flushQueued = true;
+        setImmediate(this.#flush);
+      }
+      return;
+    }
+  }
+
+  // ---- completion -------------------------------------------------------
+
+  #cqReady(): boolean {
+    return Atomics.load(this.#m.cq, this.#m.cqTail) !== this.#cqHead;
+  }
+
+  /** Reaps, turning an exception in a sink into an uncaught exception rather than a native crash. */
+  #reapSafely(): void {
+    try {
+      this.#reap();
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  }
+
+  #reap(): void {
+    const m = this.#m;
+    const v = m.cqView;
+    for (let rounds = 0; rounds < 64 && !this.#closed; rounds++) {
+      if (this.setupFlags & IORING_SETUP_DEFER_TASKRUN || Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
+        this.#n.enter(this.fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
+      }
+      // Acquire: CQE contents are valid once we have read the kernel's tail.
+      const tail = Atomics.load(m.cq, m.cqTail);
+      let head = this.#cqHead;
+      if (head === tail) {
+        if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_CQ_OVERFLOW) {
+          // Completions waiting in the kernel's overflow list: ask it to flush them into the CQ.
+          this.#n.enter(this.fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
+          continue;
+        }
+        break;
+      }
+      // Copy the batch out and hand the slots back before dispatching, so sinks may submit freely.
+      const n = (tail - head) >>> 0;
+      const batch = new Array<number>(n * 4);
+      for (let i = 0; i < n; i++, head = (head + 1) >>> 0) {
+        const at = m.cqes + (head & m.cqMask) * CQE_SIZE;
+        batch[i * 4] = v.getUint32(at + CQE.userData, true);
+        batch[i * 4 + 1] = v.getUint32(at + CQE.userData + 4, true);
+        batch[i * 4 + 2] = v.getInt32(at + CQE.res, true);
+        batch[i * 4 + 3] = v.getUint32(at + CQE.flags, true);
+      }
+      this.#cqHead = head;
+      // Release: the kernel may reuse these CQ slots once it sees the new head.
+      Atomics.store(m.cq, m.cqHead, head);
+      for (let i = 0; i < n; i++) this.#dispatch(batch[i * 4]!, batch[i * 4 + 1]!, batch[i * 4 + 2]!, batch[i * 4 + 3]!);
+    }
+  }
+
+  #dispatch(ud: number, udHigh: number, res: number, flags: number): void {
+    if (udHigh === UNTRACKED) return;
+    const op = this.#ops[ud];
+    if (op === undefined) return;
+    const more = (flags & IORING_CQE_F_MORE) !== 0;
+    if (!more) {
+      this.#ops[ud] = undefined;
+      this.#free.push(ud);
+      this.#inflight--;
+      if (op.ref && --this.#refs === 0) this.#updateRef();
+    }
+    op.sink(res, flags, more);
+  }
+
+  #updateRef(): void {
+    if (this.#closed) return;
+    const want = this.#refs > 0;
+    if (want === this.#refd) return;
+    this.#refd = want;
+    if (want) this.#n.uv.ref(this.#poll);
+    else this.#n.uv.unref(this.#poll);
+  }
+
+  // ---- lifecycle ---------------------------------------------------------
+
+  /**
+   * Cancels everything in flight, waits (bounded) for the kernel to release
+   * it, settles those ops with ERR_URING_CLOSED, and frees the ring.
+   */
+  close(): void {
+    if (this.#closed || this.#closing) return;
+    this.#closing = true;
+    const m = this.#m;
+    try {
+      if (this.#inflight > 0) {
+        this.#reserve(1);
+        const o = (this.#sqTail & m.sqMask) * SQE_SIZE;
+        m.sqeBytes.fill(0, o, o + SQE_SIZE);
+        prepRw(m.sqes, o, Opcode.ASYNC_CANCEL, -1, 0, 0, 0);
+        setOpFlags(m.sqes, o, IORING_ASYNC_CANCEL_ANY);
+        m.sqes.setUint32(o + SQE.userData + 4, UNTRACKED, true);
+        this.#sqTail = (this.#sqTail + 1) >>> 0;
+        this.#pending++;
+        this.#submitPending();
+        // Wait up to ~2 s for the kernel to hand every op back (a running file read finishes; sockets cancel at once).
+        const ts = new Uint8Array(16);
+        new DataView(ts.buffer).setBigInt64(8, 100_000_000n, true); // 100 ms per wait
+        const arg = new Uint8Array(24); // struct io_uring_getevents_arg { u64 sigmask; u32 sigmask_sz; u32 pad; u64 ts }
+        new DataView(arg.buffer).setBigUint64(16, this.#n.address(ts), true);
+        for (let i = 0; i < 20 && this.#inflight > 0; i++) {
+          this.#n.enter(this.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, arg, 24);
+          this.#reap();
+        }
+      }
+    } finally {
+      this.#closed = true;
+      for (let ud = 0; ud < this.#ops.length; ud++) {
+        const op = this.#ops[ud];
+        if (op === undefined) continue;
+        abandoned.push(op.keep);
+        this.#ops[ud] = undefined;
+        try {
+          op.sink(-ECANCELED, 0, false);
+        } catch {
+          // a sink that throws must not stop the others from settling
+        }
+      }
+      this.#inflight = 0;
+      const uv = this.#n.uv;
+      uv.pollStop(this.#poll);
+      const poll = this.#poll;
+      const pollCb = this.#pollCb;
+      const closeCb: unknown = uv.closeCallback(() => {
+        // libuv is done with the handle now: its memory and callbacks may go.
+        keepAlive.delete(poll);
+        uv.unregister(pollCb);
+        uv.unregister(closeCb);
+      });
+      keepAlive.add(poll);
+      uv.close(poll, closeCb);
+      this.#unmap();
+      if (defaultRingInstance === this) defaultRingInstance = undefined;
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #unmap(): void {
+    for (const map of this.#m.maps) this.#n.munmap(map.ptr, map.len);
+    this.#n.close(this.fd);
+  }
+}
+
+/** Poll handles waiting for uv_close's callback. */
+const keepAlive = new Set<Uint8Array>();
+
+function closedError(): Error {
+  return uringError('ERR_URING_CLOSED', 'the ring was closed while this op was in flight');
+}
+
+let defaultRingInstance: Ring | undefined;
+let unavailableReason: Error | undefined;
+
+/** The main thread's shared ring, created on first use. */
+export function defaultRing(): Ring {
+  if (defaultRingInstance) return defaultRingInstance;
+  if (unavailableReason) throw unavailableReason;
+  try {
+    return (defaultRingInstance = new Ring());
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_URING_UNAVAILABLE' || (err as { code?: string }).code === 'ERR_URING_WORKER_THREAD') {
+      unavailableReason = err as Error;
+    }
+    throw err;
+  }
+}
+
+/** Whether io_uring can be used here (this thread, this kernel, this sandbox). */
+export function isAvailable(): boolean {
+  return unavailableError() === undefined;
+}
+
+/** Why io_uring cannot be used here, or undefined when it can. */
+export function unavailableError(): Error | undefined {
+  try {
+    defaultRing();
+    return undefined;
+  } catch (err) {
+    return err as Error;
+  }
+}
+
+/** A system error for a kernel result, for ops that complete by hand. */
+export { systemError };

@@ -1,0 +1,221 @@
+/**
+ * io_uring_setup and the ring mappings: turns RingOptions into params, calls
+ * the kernel, and maps the SQ/CQ rings and the SQE array into JS-visible views.
+ */
+import { isMainThread } from 'node:worker_threads';
+import { errnoInfo, invalidArgType, outOfRange, uringError } from './errors';
+import { sys, type Pointer } from './sys';
+import {
+  CQ_OFF,
+  CQE_SIZE,
+  IORING_FEAT_SINGLE_MMAP,
+  IORING_OFF_CQ_RING,
+  IORING_OFF_SQ_RING,
+  IORING_OFF_SQES,
+  IORING_SETUP_CLAMP,
+  IORING_SETUP_COOP_TASKRUN,
+  IORING_SETUP_CQSIZE,
+  IORING_SETUP_DEFER_TASKRUN,
+  IORING_SETUP_SINGLE_ISSUER,
+  IORING_SETUP_SQPOLL,
+  IORING_SETUP_SQ_AFF,
+  IORING_SETUP_SUBMIT_ALL,
+  IORING_SETUP_TASKRUN_FLAG,
+  PARAMS,
+  PARAMS_SIZE,
+  SQ_OFF,
+  SQE_SIZE,
+} from './uapi';
+
+export interface RingOptions {
+  /** SQ size (a power of two is used; default 256). */
+  entries?: number;
+  /** CQ size (IORING_SETUP_CQSIZE): a power of two, at least `entries`. Default: 8x entries. */
+  cqEntries?: number;
+  /** IORING_SETUP_CLAMP: clamp sizes over the kernel maximum instead of failing. */
+  clamp?: boolean;
+  /** IORING_SETUP_SQPOLL: a kernel thread polls the SQ; `idleMs` before it sleeps, `cpu` to pin it. */
+  sqpoll?: boolean | { idleMs?: number; cpu?: number };
+  /** IORING_SETUP_SINGLE_ISSUER (only this thread submits). */
+  singleIssuer?: boolean;
+  /** IORING_SETUP_DEFER_TASKRUN (implies singleIssuer): completions are run when we reap. */
+  deferTaskrun?: boolean;
+  /** IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG: no IPI to interrupt us for task work. */
+  coopTaskrun?: boolean;
+}
+
+/** What setup produced: the fd, the sizes, and views over shared memory. */
+export interface RingMemory {
+  fd: number;
+  flags: number;
+  features: number;
+  sqEntries: number;
+  cqEntries: number;
+  /** Mappings to munmap on close. */
+  maps: { ptr: Pointer; len: number }[];
+  /** The SQ ring as u32 words (head, tail, flags, array, ...). */
+  sq: Uint32Array;
+  sqHead: number;
+  sqTail: number;
+  sqFlags: number;
+  sqMask: number;
+  sqArray: number;
+  /** The CQ ring as u32 words, and as bytes for reading CQEs. */
+  cq: Uint32Array;
+  cqView: DataView;
+  cqHead: number;
+  cqTail: number;
+  cqMask: number;
+  cqOverflow: number;
+  /** Byte offset of the first CQE in cqView. */
+  cqes: number;
+  /** The SQE array. */
+  sqes: DataView;
+  sqeBytes: Uint8Array;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}
+
+function checkSize(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'number', value);
+  if (!Number.isInteger(value) || value < min || value > 65536 * 16) throw outOfRange(name, `an integer >= ${min} and <= ${65536 * 16}`, value);
+  return value;
+}
+
+function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** Why io_uring_setup failed, in words a user can act on. */
+function unavailable(errno: number): Error {
+  const [code] = errnoInfo(errno);
+  const why: Record<string, string> = {
+    ENOSYS: 'this kernel has no io_uring (ENOSYS): it is older than 5.1, built without it, or a seccomp filter hides it',
+    EPERM: 'io_uring_setup was denied (EPERM): the kernel.io_uring_disabled sysctl or a seccomp profile (Docker, Kubernetes) forbids it',
+    EACCES: 'io_uring_setup was denied (EACCES): kernel.io_uring_disabled restricts it to a group this process is not in',
+    ENOMEM: 'io_uring_setup failed (ENOMEM): not enough locked memory for the ring (RLIMIT_MEMLOCK)',
+    EMFILE: 'io_uring_setup failed (EMFILE): too many open files',
+    EINVAL: 'io_uring_setup rejected the ring options (EINVAL): a flag this kernel does not know, or sizes out of range',
+  };
+  const err = uringError('ERR_URING_UNAVAILABLE', `io_uring is unavailable: ${why[code] ?? `io_uring_setup failed (${code})`}`) as unknown as Error & {
+    errno: number;
+    syscall: string;
+    reason: string;
+  };
+  err.errno = -errno;
+  err.syscall = 'io_uring_setup';
+  err.reason = code;
+  return err;
+}
+
+export function setupRing(options: RingOptions = {}): RingMemory {
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'object', options);
+  if (!isMainThread) {
+    throw uringError(
+      'ERR_URING_WORKER_THREAD',
+      'io_uring rings run on the main thread: completions are polled on the main libuv loop, which a worker cannot use',
+    );
+  }
+  const entries = nextPow2(checkSize('options.entries', options.entries ?? 256, 1));
+  const params = new Uint8Array(PARAMS_SIZE);
+  const pv = new DataView(params.buffer);
+  let flags = 0;
+  if (options.cqEntries !== undefined) {
+    const cq = checkSize('options.cqEntries', options.cqEntries, 1);
+    if (!isPowerOfTwo(cq) || cq < entries) throw outOfRange('options.cqEntries', `a power of two >= entries (${entries})`, cq);
+    flags |= IORING_SETUP_CQSIZE;
+    pv.setUint32(PARAMS.cqEntries, cq, true);
+  } else {
+    flags |= IORING_SETUP_CQSIZE;
+    pv.setUint32(PARAMS.cqEntries, entries * 8, true);
+  }
+  if (options.clamp) flags |= IORING_SETUP_CLAMP;
+  if (options.sqpoll) {
+    flags |= IORING_SETUP_SQPOLL;
+    const sq = typeof options.sqpoll === 'object' ? options.sqpoll : {};
+    pv.setUint32(PARAMS.sqThreadIdle, sq.idleMs ?? 1000, true);
+    if (sq.cpu !== undefined) {
+      flags |= IORING_SETUP_SQ_AFF;
+      pv.setUint32(PARAMS.sqThreadCpu, sq.cpu, true);
+    }
+  }
+  if (options.singleIssuer || options.deferTaskrun) flags |= IORING_SETUP_SINGLE_ISSUER;
+  if (options.deferTaskrun) flags |= IORING_SETUP_DEFER_TASKRUN;
+  if (options.coopTaskrun) flags |= IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+  // SUBMIT_ALL: a bad SQE fails in its own CQE instead of stopping the batch (5.18+).
+  flags |= IORING_SETUP_SUBMIT_ALL;
+  pv.setUint32(PARAMS.flags, flags, true);
+
+  const n = sys();
+  let fd = n.setup(entries, params);
+  if (fd < 0 && n.errno() === 22 /* EINVAL */) {
+    // An older kernel without SUBMIT_ALL: try once more without it.
+    pv.setUint32(PARAMS.flags, flags & ~IORING_SETUP_SUBMIT_ALL, true);
+    fd = n.setup(entries, params);
+  }
+  if (fd < 0) throw unavailable(n.errno());
+
+  const u32 = (at: number) => pv.getUint32(at, true);
+  const sqOff = (f: keyof typeof SQ_OFF) => u32(PARAMS.sqOff + SQ_OFF[f]);
+  const cqOff = (f: keyof typeof CQ_OFF) => u32(PARAMS.cqOff + CQ_OFF[f]);
+  const sqEntries = u32(PARAMS.sqEntries);
+  const cqEntries = u32(PARAMS.cqEntries);
+  const features = u32(PARAMS.features);
+
+  const maps: { ptr: Pointer; len: number }[] = [];
+  const map = (len: number, off: number): ArrayBuffer => {
+    const ptr = n.mmap(len, fd, off);
+    if (ptr === 0n) {
+      const errno = n.errno();
+      for (const m of maps) n.munmap(m.ptr, m.len);
+      n.close(fd);
+      throw unavailable(errno);
+    }
+    maps.push({ ptr, len });
+    return n.view(ptr, len);
+  };
+  const sqLen = sqOff('array') + sqEntries * 4;
+  const cqLen = cqOff('cqes') + cqEntries * CQE_SIZE;
+  let sqRing: ArrayBuffer;
+  let cqRing: ArrayBuffer;
+  if (features & IORING_FEAT_SINGLE_MMAP) {
+    sqRing = cqRing = map(Math.max(sqLen, cqLen), IORING_OFF_SQ_RING);
+  } else {
+    sqRing = map(sqLen, IORING_OFF_SQ_RING);
+    cqRing = map(cqLen, IORING_OFF_CQ_RING);
+  }
+  const sqesBuf = map(sqEntries * SQE_SIZE, IORING_OFF_SQES);
+
+  const sq = new Uint32Array(sqRing);
+  const sqArray = sqOff('array') / 4;
+  // Identity-map the SQ index array once: SQE i is always slot i.
+  for (let i = 0; i < sqEntries; i++) sq[sqArray + i] = i;
+
+  return {
+    fd,
+    flags: u32(PARAMS.flags),
+    features,
+    sqEntries,
+    cqEntries,
+    maps,
+    sq,
+    sqHead: sqOff('head') / 4,
+    sqTail: sqOff('tail') / 4,
+    sqFlags: sqOff('flags') / 4,
+    sqMask: sq[sqOff('ringMask') / 4]!,
+    sqArray,
+    cq: new Uint32Array(cqRing),
+    cqView: new DataView(cqRing),
+    cqHead: cqOff('head') / 4,
+    cqTail: cqOff('tail') / 4,
+    cqMask: new Uint32Array(cqRing)[cqOff('ringMask') / 4]!,
+    cqOverflow: cqOff('overflow') / 4,
+    cqes: cqOff('cqes'),
+    sqes: new DataView(sqesBuf),
+    sqeBytes: new Uint8Array(sqesBuf),
+  };
+}
