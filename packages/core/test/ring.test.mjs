@@ -1,0 +1,108 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Ring, op, run, nop, read, write, openat, close, statx, probe, defaultRing, isAvailable } from '@uring/core';
+
+describe('Ring basics', () => {
+  let dir;
+  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uring-core-')); });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('is available on this kernel', () => {
+    expect(isAvailable()).to.equal(true);
+  });
+
+  it('completes a NOP with 0', async () => {
+    expect(await nop()).to.equal(0);
+  });
+
+  it('writes bytes that node:fs reads back, and reads what node:fs wrote', async () => {
+    const file = path.join(dir, 'rw');
+    const fd = await openat(file, fs.constants.O_CREAT | fs.constants.O_RDWR, 0o644);
+    try {
+      expect(await write(fd, Buffer.from('hello, ring'), 0)).to.equal(11);
+      expect(fs.readFileSync(file, 'utf8')).to.equal('hello, ring');
+      fs.writeFileSync(file, 'written by node');
+      const buf = Buffer.alloc(64);
+      const n = await read(fd, buf, 0);
+      expect(buf.toString('utf8', 0, n)).to.equal('written by node');
+    } finally {
+      await close(fd);
+    }
+  });
+
+  it('reports kernel errors as Node does', async () => {
+    const missing = path.join(dir, 'missing');
+    const mine = await openat(missing).catch((e) => e);
+    const node = await fs.promises.open(missing).catch((e) => e);
+    for (const key of ['code', 'errno', 'syscall', 'path', 'message']) expect(mine[key], key).to.equal(node[key]);
+  });
+
+  it('statx agrees with fs.statSync', async () => {
+    const file = path.join(dir, 'st');
+    fs.writeFileSync(file, 'x'.repeat(1234));
+    const st = await statx(file);
+    const ns = fs.statSync(file, { bigint: true });
+    expect(st.size).to.equal(ns.size);
+    expect(st.ino).to.equal(ns.ino);
+    expect(st.mode).to.equal(Number(ns.mode));
+    expect(BigInt(st.mtime.sec) * 1_000_000_000n + BigInt(st.mtime.nsec)).to.equal(ns.mtimeNs);
+  });
+
+  it('submits more ops in one tick than the SQ holds, each settling once', async () => {
+    const ring = new Ring({ entries: 8, cqEntries: 16 });
+    try {
+      const results = await Promise.all(Array.from({ length: 1000 }, () => ring.submit(op.nop())));
+      expect(results).to.have.length(1000);
+      expect(results.every((r) => r === 0)).to.equal(true);
+      expect(ring.inflight).to.equal(0);
+    } finally {
+      ring.close();
+    }
+  });
+
+  it('probes the kernel once and knows READ', () => {
+    const p = probe(defaultRing());
+    expect(p.supports('READ')).to.equal(true);
+    expect(p.supports('NOP')).to.equal(true);
+    expect(p.supported).to.include('OPENAT');
+  });
+
+  it('rejects bad arguments with Node codes before the kernel sees them', async () => {
+    const err = await read('3', Buffer.alloc(1)).catch((e) => e);
+    expect(err.code).to.equal('ERR_INVALID_ARG_TYPE');
+    const err2 = await read(-1, Buffer.alloc(1)).catch((e) => e);
+    expect(err2.code).to.equal('ERR_OUT_OF_RANGE');
+    const err3 = await openat('/tmp/a\0b').catch((e) => e);
+    expect(err3.code).to.equal('ERR_INVALID_ARG_VALUE');
+  });
+
+  it('settles ops in flight when the ring closes', async () => {
+    const ring = new Ring({ entries: 4 });
+    const [r, w] = pipe();
+    const pending = ring.submit(op.read(r, Buffer.alloc(8), -1));
+    await new Promise((res) => setTimeout(res, 10));
+    ring.close();
+    const err = await pending.catch((e) => e);
+    expect(err.code).to.equal('ERR_URING_CLOSED');
+    fs.closeSync(r);
+    fs.closeSync(w);
+  });
+});
+
+/** A pipe from the kernel, through a ring of its own. */
+function pipe() {
+  // node has no pipe(2) binding: a FIFO gives the same blocking read.
+  const fifo = path.join(os.tmpdir(), `uring-fifo-${process.pid}-${Math.random()}`);
+  require_mkfifo(fifo);
+  const r = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const w = fs.openSync(fifo, fs.constants.O_WRONLY);
+  fs.unlinkSync(fifo);
+  return [r, w];
+}
+
+import { execFileSync } from 'node:child_process';
+function require_mkfifo(p) {
+  execFileSync('mkfifo', [p]);
+}
