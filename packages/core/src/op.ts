@@ -6,6 +6,7 @@
  */
 import type { Ring } from './ring';
 import { systemError } from './errors';
+import { IOSQE_ASYNC, IOSQE_BUFFER_SELECT, IOSQE_CQE_SKIP_SUCCESS, IOSQE_FIXED_FILE, IOSQE_IO_DRAIN } from './uapi';
 
 export interface OpSpec<T = number> {
   /** The opcode, for probing and for error messages. */
@@ -33,10 +34,31 @@ export interface OpSpec<T = number> {
 export interface SubmitOptions {
   /** Abort: submits IORING_OP_ASYNC_CANCEL; the promise rejects with an AbortError once the kernel let go. */
   signal?: AbortSignal;
-  /** Extra IOSQE_* flags (IOSQE_IO_DRAIN, IOSQE_ASYNC, ...). */
+  /** Raw IOSQE_* flags, or'ed with the named ones below. */
   sqeFlags?: number;
+  /** IOSQE_IO_DRAIN: start only when everything submitted before has completed. */
+  drain?: boolean;
+  /** IOSQE_ASYNC: go straight to an io-wq worker instead of trying non-blocking first. */
+  async?: boolean;
+  /** IOSQE_CQE_SKIP_SUCCESS: post no CQE on success (chain steps before the last only). */
+  skipSuccess?: boolean;
+  /** IOSQE_FIXED_FILE: the op's fd is a slot of the registered file table. */
+  fixedFile?: boolean;
+  /** IOSQE_BUFFER_SELECT: the kernel picks a buffer from the provided group `bufIndex`. */
+  bufferSelect?: boolean;
   /** Keep the process alive while this op is pending (default true), like a timer's ref. */
   ref?: boolean;
+}
+
+/** The IOSQE_* flags that submit options ask for. */
+export function sqeFlagsOf(o: SubmitOptions): number {
+  let f = o.sqeFlags ?? 0;
+  if (o.drain) f |= IOSQE_IO_DRAIN;
+  if (o.async) f |= IOSQE_ASYNC;
+  if (o.skipSuccess) f |= IOSQE_CQE_SKIP_SUCCESS;
+  if (o.fixedFile) f |= IOSQE_FIXED_FILE;
+  if (o.bufferSelect) f |= IOSQE_BUFFER_SELECT;
+  return f;
 }
 
 /** Called with every CQE of an op; `more` is IORING_CQE_F_MORE (a multishot op goes on). */

@@ -5,17 +5,29 @@
  */
 import type { OpSpec, SubmitOptions } from './op';
 import * as op from './ops';
+import { chain, runChain } from './chain';
 import { defaultRing, type Ring } from './ring';
 import type { Addr } from './sqe';
 
 export interface CallOptions extends SubmitOptions {
   /** The ring to submit on (default: the shared main-thread ring). */
   ring?: Ring;
+  /** A deadline in ms, enforced in the kernel by a linked timeout; rejects with ETIMEDOUT. */
+  timeout?: number;
 }
 
 /** Submits the spec that `build` returns; a throw while building becomes a rejection. */
 export async function run<T>(build: OpSpec<T> | (() => OpSpec<T>), options?: CallOptions): Promise<T> {
   const spec = typeof build === 'function' ? build() : build;
+  if (options?.timeout !== undefined) {
+    try {
+      const [value] = await runChain(chain(spec), options);
+      return value as T;
+    } catch (err) {
+      // A lone op: its own error rather than the chain's wrapper.
+      throw (err as { code?: string }).code === 'ERR_URING_CHAIN' ? (err as Error).cause : err;
+    }
+  }
   return (options?.ring ?? defaultRing()).submit(spec, options);
 }
 
@@ -69,3 +81,12 @@ export const setxattr = (path: op.PathLike, name: string, value: ArrayBufferView
   run(() => op.setxattr(path, name, value, flags), options);
 export const fsetxattr = (fd: number, name: string, value: ArrayBufferView, flags?: number, options?: O) =>
   run(() => op.fsetxattr(fd, name, value, flags), options);
+export const timeout = (duration: op.Duration, options?: O & op.TimeoutOptions) => run(() => op.timeout(duration, options), options);
+export const timeoutRemove = (userData: number, options?: O) => run(() => op.timeoutRemove(userData), options);
+export const timeoutUpdate = (userData: number, duration: op.Duration, options?: O & { abs?: boolean; clock?: op.Clock }) =>
+  run(() => op.timeoutUpdate(userData, duration, options), options);
+export const cancel = (userData: number, options?: O) => run(() => op.cancel(userData), options);
+export const cancelFd = (fd: number, options?: O & { all?: boolean; fixed?: boolean }) => run(() => op.cancelFd(fd, options), options);
+export const cancelAll = (options?: O) => run(() => op.cancelAll(), options);
+export const pollAdd = (fd: number, events: number, options?: O) => run(() => op.pollAdd(fd, events), options);
+export const pollRemove = (userData: number, options?: O & { events?: number }) => run(() => op.pollRemove(userData, options), options);

@@ -4,7 +4,7 @@
  * ring fd that drains the CQ on the main thread.
  */
 import { AbortError, systemError, uringError } from './errors';
-import { completeDefault, type CqeSink, type OpSpec, type SubmitOptions } from './op';
+import { completeDefault, sqeFlagsOf, type CqeSink, type OpSpec, type SubmitOptions } from './op';
 import { setupRing, type RingMemory, type RingOptions } from './setup';
 import { sys, type Native, type Pointer } from './sys';
 import {
@@ -168,7 +168,7 @@ export class Ring implements Disposable {
   start(spec: OpSpec<unknown>, sink: CqeSink, options: SubmitOptions = {}): OpHandle {
     this.#ensureOpen();
     this.#reserve(1);
-    const ud = this.#prepare(spec, sink, (options.sqeFlags ?? 0) | (spec.sqeFlags ?? 0), options.ref !== false);
+    const ud = this.#prepare(spec, sink, sqeFlagsOf(options) | (spec.sqeFlags ?? 0), options.ref !== false);
     return this.#handle(ud);
   }
 
@@ -176,19 +176,37 @@ export class Ring implements Disposable {
    * Writes a link chain: every SQE but the last carries IOSQE_IO_LINK (or
    * IOSQE_IO_HARDLINK). The whole chain lands in one submission, never split.
    */
-  startLinked(specs: readonly OpSpec<unknown>[], sinks: readonly CqeSink[], options: SubmitOptions & { hard?: boolean } = {}): OpHandle[] {
+  startLinked(
+    specs: readonly OpSpec<unknown>[],
+    sinks: readonly CqeSink[],
+    options: SubmitOptions & { hard?: boolean | readonly boolean[] } = {},
+  ): OpHandle[] {
     this.#ensureOpen();
     if (specs.length > this.sqEntries) {
       throw uringError('ERR_URING_CHAIN_TOO_LONG', `a chain of ${specs.length} ops does not fit a ring of ${this.sqEntries} SQ entries`);
     }
     this.#reserve(specs.length);
-    const link = options.hard ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
+    const hard = options.hard;
     const ref = options.ref !== false;
     return specs.map((spec, i) => {
-      let flags = (options.sqeFlags ?? 0) | (spec.sqeFlags ?? 0);
-      if (i < specs.length - 1) flags |= link;
+      let flags = sqeFlagsOf(options) | (spec.sqeFlags ?? 0);
+      // `hard` per step says how step i links to step i + 1.
+      if (i < specs.length - 1) flags |= (Array.isArray(hard) ? hard[i] : hard) ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
       return this.#handle(this.#prepare(spec, sinks[i]!, flags, ref));
     });
+  }
+
+  /**
+   * Drops an op that will never post a CQE (a chain step with
+   * IOSQE_CQE_SKIP_SUCCESS whose chain has completed): frees its slot and memory.
+   */
+  forget(userData: number): void {
+    const op = this.#ops[userData];
+    if (op === undefined) return;
+    this.#ops[userData] = undefined;
+    this.#free.push(userData);
+    this.#inflight--;
+    if (op.ref && --this.#refs === 0) this.#updateRef();
   }
 
   /** Cancels one op by user_data; resolves with 0, or rejects with ENOENT / EALREADY as the kernel says. */

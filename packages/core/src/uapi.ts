@@ -88,6 +88,16 @@ export const IOSQE_IO_HARDLINK = 1 << 3;
 export const IOSQE_ASYNC = 1 << 4;
 export const IOSQE_BUFFER_SELECT = 1 << 5;
 export const IOSQE_CQE_SKIP_SUCCESS = 1 << 6;
+/** The same flags by name. */
+export const IOSQE = {
+  FIXED_FILE: IOSQE_FIXED_FILE,
+  IO_DRAIN: IOSQE_IO_DRAIN,
+  IO_LINK: IOSQE_IO_LINK,
+  IO_HARDLINK: IOSQE_IO_HARDLINK,
+  ASYNC: IOSQE_ASYNC,
+  BUFFER_SELECT: IOSQE_BUFFER_SELECT,
+  CQE_SKIP_SUCCESS: IOSQE_CQE_SKIP_SUCCESS,
+} as const;
 
 /** `io_uring_params.flags` (IORING_SETUP_*). */
 export const IORING_SETUP_IOPOLL = 1 << 0;

@@ -22,3 +22,6 @@ export {
 } from './path';
 export { splice, tee } from './splice';
 export { getxattr, fgetxattr, setxattr, fsetxattr } from './xattr';
+export { timeout, timeoutRemove, timeoutUpdate, linkTimeout, timespec, type Duration, type Clock, type TimeoutOptions, type TimeoutResult } from './timeout';
+export { cancel, cancelFd, cancelAll, cancelOp } from './cancel';
+export { pollAdd, pollRemove, epollCtl, POLLIN, POLLOUT, POLLPRI, POLLERR, POLLHUP, POLLRDHUP, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD } from './poll';

@@ -1,0 +1,233 @@
+/**
+ * Link chains as values. `chain(read(a, buf), write(b, buf))` describes SQEs
+ * linked with IOSQE_IO_LINK; chains compose (a chain is a step of a chain),
+ * are submitted as one unit (never split across submissions), and settle once
+ * every step's CQE is in. When a step fails, its dependents complete with
+ * ECANCELED and the rejection says which step failed.
+ */
+import { Observable } from 'rxjs';
+import { AbortError, systemError, uringError } from './errors';
+import { completeDefault, sqeFlagsOf, type OpSpec, type SubmitOptions } from './op';
+import { linkTimeout } from './ops/timeout';
+import { defaultRing, type Ring } from './ring';
+import { IOSQE_CQE_SKIP_SUCCESS, opcodeName } from './uapi';
+
+const ECANCELED = 125;
+const ETIME = 62;
+const ETIMEDOUT = 110;
+
+export class Chain {
+  /** @param links how each step links to the next: true = IOSQE_IO_HARDLINK (one fewer than steps). */
+  constructor(
+    readonly steps: readonly OpSpec<unknown>[],
+    readonly links: readonly boolean[],
+  ) {}
+
+  get length(): number {
+    return this.steps.length;
+  }
+
+  /** The same chain with every link hard: a failing or short step does not cancel the rest. */
+  hardlink(): Chain {
+    return new Chain(this.steps, this.links.map(() => true));
+  }
+}
+
+function compose(parts: readonly (OpSpec<unknown> | Chain)[], hard: boolean): Chain {
+  const steps: OpSpec<unknown>[] = [];
+  const links: boolean[] = [];
+  for (const part of parts) {
+    if (steps.length > 0) links.push(hard);
+    if (part instanceof Chain) {
+      steps.push(...part.steps);
+      links.push(...part.links);
+    } else if (part && typeof part === 'object' && typeof (part as OpSpec<unknown>).prep === 'function') {
+      steps.push(part);
+    } else {
+      throw uringError('ERR_URING_INVALID_STEP', 'a chain step must be an op (from `op.*`) or a chain');
+    }
+  }
+  if (steps.length === 0) throw uringError('ERR_URING_INVALID_STEP', 'a chain needs at least one step');
+  return new Chain(steps, links);
+}
+
+/** Steps linked with IOSQE_IO_LINK: each starts when the one before succeeded. */
+export function chain(...parts: (OpSpec<unknown> | Chain)[]): Chain {
+  return compose(parts, false);
+}
+
+/** Steps linked with IOSQE_IO_HARDLINK: each starts when the one before completed, whatever its result. */
+export function hardChain(...parts: (OpSpec<unknown> | Chain)[]): Chain {
+  return compose(parts, true);
+}
+
+/** A chain that failed: which step, why, and what every step gave. */
+export interface ChainError extends Error {
+  code: 'ERR_URING_CHAIN';
+  /** Index of the first step that failed on its own (not cancelled by the link). */
+  step: number;
+  opcode: string;
+  /** Per step: the value, or undefined where the step failed. */
+  results: unknown[];
+  /** Per step: the error, or undefined where it succeeded. */
+  errors: (Error | undefined)[];
+}
+
+export interface ChainOptions extends SubmitOptions {
+  ring?: Ring;
+  /** A deadline for the whole chain in ms: a LINK_TIMEOUT on one absolute monotonic instant after every step. */
+  timeout?: number;
+}
+
+/** One settled step. */
+export interface StepResult {
+  index: number;
+  value?: unknown;
+  error?: Error;
+}
+
+/**
+ * Submits a chain and reports each step as its CQE arrives; `done` gets the
+ * outcome once every CQE is in (the kernel is done with every buffer then).
+ */
+function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => void, done: (err: Error | undefined, results: unknown[]) => void): () => void {
+  const ring = options.ring ?? defaultRing();
+  const n = c.steps.length;
+  const last = c.steps[n - 1]!;
+  if (((last.sqeFlags ?? 0) | sqeFlagsOf(options)) & IOSQE_CQE_SKIP_SUCCESS) {
+    throw uringError('ERR_URING_INVALID_STEP', 'the last step of a chain cannot skip its success CQE: nothing would say the chain is done');
+  }
+  const specs: OpSpec<unknown>[] = [];
+  const hard: boolean[] = [];
+  const stepOf: number[] = []; // spec index -> chain step, or -1 for a link timeout
+  let deadlineNs: bigint | undefined;
+  if (options.timeout !== undefined) {
+    // One absolute instant for every step, so the chain as a whole gets `timeout` ms.
+    deadlineNs = process.hrtime.bigint() + BigInt(Math.round(options.timeout * 1e6));
+  }
+  c.steps.forEach((spec, i) => {
+    specs.push(spec);
+    stepOf.push(i);
+    if (deadlineNs !== undefined) {
+      hard.push(false); // a LINK_TIMEOUT must be soft-linked from its op
+      specs.push(linkTimeout({ sec: Number(deadlineNs / 1_000_000_000n), nsec: Number(deadlineNs % 1_000_000_000n) }, { abs: true }));
+      stepOf.push(-1);
+    }
+    hard.push(c.links[i] ?? false);
+  });
+
+  const res: (number | undefined)[] = new Array(specs.length);
+  const flagsOf: number[] = new Array(specs.length).fill(0);
+  let remaining = specs.length;
+  let timedOut = false;
+  let aborted = false;
+  const signal = options.signal;
+
+  const finish = () => {
+    if (onAbort) signal!.removeEventListener('abort', onAbort);
+    const results: unknown[] = new Array(n);
+    const errors: (Error | undefined)[] = new Array(n);
+    let failed = -1;
+    for (let k = 0; k < specs.length; k++) {
+      const i = stepOf[k]!;
+      if (i < 0) continue;
+      const r = res[k] ?? 0; // no CQE: a skipped success
+      try {
+        results[i] = completeDefault(specs[k]!, r, flagsOf[k]!);
+      } catch (err) {
+        errors[i] = err as Error;
+        if (failed < 0 && r !== -ECANCELED) failed = i;
+      }
+    }
+    if (aborted) return done(new AbortError(undefined, { cause: signal!.reason }), results);
+    if (timedOut) {
+      const k = specs.findIndex((_, j) => stepOf[j]! >= 0 && res[j] !== undefined && res[j]! < 0);
+      const spec = specs[k >= 0 ? k : 0]!;
+      return done(systemError(-ETIMEDOUT, spec.syscall, spec.path, spec.dest), results);
+    }
+    if (failed < 0 && errors.some(Boolean)) failed = errors.findIndex(Boolean);
+    if (failed < 0) return done(undefined, results);
+    const cause = errors[failed]!;
+    const name = opcodeName[c.steps[failed]!.opcode] ?? String(c.steps[failed]!.opcode);
+    const err = uringError('ERR_URING_CHAIN', `chain step ${failed} (${name}) failed: ${cause.message}`, cause) as unknown as ChainError;
+    err.step = failed;
+    err.opcode = name;
+    err.results = results;
+    err.errors = errors;
+    done(err, results);
+  };
+
+  let handles: { userData: number; cancel(): void }[] = [];
+  const sinks = specs.map((spec, k) => (r: number, f: number, more: boolean) => {
+    if (more) return;
+    res[k] = r;
+    flagsOf[k] = f;
+    remaining--;
+    const i = stepOf[k]!;
+    if (i < 0) {
+      if (r === -ETIME) timedOut = true;
+    } else {
+      let value: unknown;
+      let error: Error | undefined;
+      try {
+        value = completeDefault(spec, r, f);
+      } catch (err) {
+        error = err as Error;
+      }
+      onStep(error ? { index: i, error } : { index: i, value });
+    }
+    if (k === specs.length - 1) {
+      // The last CQE of a chain comes after every earlier step completed: steps
+      // that skipped their success CQE are done and can be let go.
+      for (let j = 0; j < specs.length; j++) {
+        if (res[j] === undefined && j !== k) {
+          ring.forget(handles[j]!.userData);
+          res[j] = 0;
+          remaining--;
+        }
+      }
+    }
+    if (remaining === 0) finish();
+  });
+  let onAbort: (() => void) | undefined;
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+  handles = ring.startLinked(specs, sinks, { ...options, hard });
+  if (signal) {
+    onAbort = () => {
+      aborted = true;
+      // Cancelling the step that runs now cancels every step after it.
+      for (let k = 0; k < specs.length; k++) if (res[k] === undefined) handles[k]!.cancel();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+  return () => {
+    for (let k = 0; k < specs.length; k++) if (res[k] === undefined) handles[k]!.cancel();
+  };
+}
+
+/** Submits a chain; resolves with every step's value, or rejects with a ChainError (AbortError, ETIMEDOUT). */
+export function runChain(c: Chain, options: ChainOptions = {}): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    startChain(c, options, () => {}, (err, results) => (err ? reject(err) : resolve(results)));
+  });
+}
+
+/** Submits a chain on subscribe; emits each step as it completes; unsubscribing cancels what has not run. */
+export function observeChain(c: Chain, options: ChainOptions = {}): Observable<StepResult> {
+  return new Observable<StepResult>((subscriber) => {
+    let settled = false;
+    const cancel = startChain(
+      c,
+      options,
+      (s) => subscriber.next(s),
+      (err) => {
+        settled = true;
+        if (err) subscriber.error(err);
+        else subscriber.complete();
+      },
+    );
+    return () => {
+      if (!settled) cancel();
+    };
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * Ops as cold RxJS observables: subscribing submits the SQE, every CQE is a
+ * `next` (a multishot op emits until the kernel ends it), the final CQE
+ * completes, and unsubscribing cancels the op in the kernel. The op's memory
+ * stays referenced until its final CQE, even after unsubscribe.
+ */
+import { Observable } from 'rxjs';
+import { completeDefault, type OpSpec } from './op';
+import type { CallOptions } from './promises';
+import { defaultRing } from './ring';
+
+export function observe<T>(spec: OpSpec<T> | (() => OpSpec<T>), options: CallOptions = {}): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const s = typeof spec === 'function' ? spec() : spec;
+    const ring = options.ring ?? defaultRing();
+    let final = false;
+    const handle = ring.start(
+      s,
+      (res, flags, more) => {
+        if (!more) final = true;
+        if (subscriber.closed) {
+          // Nobody listens any more: release what a success created (an accepted fd, ...).
+          if (res >= 0 && s.discard) s.discard(res, ring);
+          return;
+        }
+        let value: T;
+        try {
+          value = completeDefault(s, res, flags);
+        } catch (err) {
+          subscriber.error(err);
+          return;
+        }
+        subscriber.next(value);
+        if (!more) subscriber.complete();
+      },
+      options,
+    );
+    return () => {
+      if (!final) handle.cancel();
+    };
+  });
+}
