@@ -123,6 +123,7 @@ function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => 
   let aborted = false;
   const signal = options.signal;
 
+  const nameOf = (i: number) => opcodeName[c.steps[i]!.opcode] ?? String(c.steps[i]!.opcode);
   const finish = () => {
     if (onAbort) signal!.removeEventListener('abort', onAbort);
     const results: unknown[] = new Array(n);
@@ -145,11 +146,23 @@ function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => 
       const spec = specs[k >= 0 ? k : 0]!;
       return done(systemError(-ETIMEDOUT, spec.syscall, spec.path, spec.dest), results);
     }
-    if (failed < 0 && errors.some(Boolean)) failed = errors.findIndex(Boolean);
-    if (failed < 0) return done(undefined, results);
+    let message: string;
+    if (failed >= 0) {
+      message = `chain step ${failed} (${nameOf(failed)}) failed: ${errors[failed]!.message}`;
+    } else {
+      failed = errors.findIndex(Boolean);
+      if (failed < 0) return done(undefined, results);
+      // Only cancellations: the step before ended the link without failing
+      // (a short read or write, an expired timeout) - say so.
+      const before = failed - 1;
+      message =
+        before >= 0
+          ? `chain step ${failed} (${nameOf(failed)}) was cancelled: step ${before} (${nameOf(before)}) ended the link with result ${res[specs.indexOf(c.steps[before]!)]}`
+          : `chain step ${failed} (${nameOf(failed)}) failed: ${errors[failed]!.message}`;
+    }
     const cause = errors[failed]!;
-    const name = opcodeName[c.steps[failed]!.opcode] ?? String(c.steps[failed]!.opcode);
-    const err = uringError('ERR_URING_CHAIN', `chain step ${failed} (${name}) failed: ${cause.message}`, cause) as unknown as ChainError;
+    const name = nameOf(failed);
+    const err = uringError('ERR_URING_CHAIN', message, cause) as unknown as ChainError;
     err.step = failed;
     err.opcode = name;
     err.results = results;
