@@ -38,11 +38,19 @@ const INLINE_REAP_BUDGET = 64;
 /** user_data high word for SQEs that have no op behind them (cancel-all at close). */
 const UNTRACKED = 0xffffffff;
 
-/** One live submission: the sink its CQEs go to and everything the kernel may still touch. */
-interface LiveOp {
-  sink: CqeSink;
-  keep: unknown;
-  ref: boolean;
+/**
+ * One live submission: where its CQEs go and everything the kernel may still
+ * touch. A plain promise op keeps its resolve/reject here instead of a closure
+ * (the hot path allocates no sink per op).
+ */
+class LiveOp {
+  constructor(
+    readonly sink: CqeSink | null,
+    readonly spec: OpSpec<unknown>,
+    readonly ref: boolean,
+    readonly resolve: ((v: unknown) => void) | null,
+    readonly reject: ((e: unknown) => void) | null,
+  ) {}
 }
 
 /** A submitted op, as its starter sees it. */
@@ -126,7 +134,20 @@ export class Ring implements Disposable {
   // ---- submission -------------------------------------------------------
 
   /** Submits one op; the promise settles with its completion. */
-  submit<T>(spec: OpSpec<T>, options: SubmitOptions = {}): Promise<T> {
+  submit<T>(spec: OpSpec<T>, options?: SubmitOptions): Promise<T> {
+    if (options === undefined || (options.signal === undefined && options.ref !== false && sqeFlagsOf(options) === 0)) {
+      // The hot path: no signal, no flags, no closure per op.
+      this.#ensureOpen();
+      this.#reserve(1);
+      let resolve!: (v: unknown) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res as (v: unknown) => void;
+        reject = rej;
+      });
+      this.#prepare(spec, null, spec.sqeFlags ?? 0, true, resolve, reject);
+      return promise;
+    }
     return new Promise<T>((resolve, reject) => {
       const signal = options.signal;
       if (signal?.aborted) return reject(new AbortError(undefined, { cause: signal.reason }));
@@ -141,12 +162,7 @@ export class Ring implements Disposable {
             if (res >= 0 && spec.discard) spec.discard(res, this);
             return reject(new AbortError(undefined, { cause: signal!.reason }));
           }
-          if (this.#closing && res === -ECANCELED) return reject(closedError());
-          try {
-            resolve(completeDefault(spec, res, flags));
-          } catch (err) {
-            reject(err);
-          }
+          this.#settle(spec, res, flags, resolve as (v: unknown) => void, reject);
         },
         options,
       );
@@ -158,6 +174,15 @@ export class Ring implements Disposable {
         signal.addEventListener('abort', onAbort, { once: true });
       }
     });
+  }
+
+  #settle(spec: OpSpec<unknown>, res: number, flags: number, resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
+    if (this.#closing && res === -ECANCELED) return reject(closedError());
+    try {
+      resolve(completeDefault(spec, res, flags));
+    } catch (err) {
+      reject(err);
+    }
   }
 
   /**
@@ -277,7 +302,14 @@ export class Ring implements Disposable {
     }
   }
 
-  #prepare(spec: OpSpec<unknown>, sink: CqeSink, sqeFlags: number, ref: boolean): number {
+  #prepare(
+    spec: OpSpec<unknown>,
+    sink: CqeSink | null,
+    sqeFlags: number,
+    ref: boolean,
+    resolve: ((v: unknown) => void) | null = null,
+    reject: ((e: unknown) => void) | null = null,
+  ): number {
     const m = this.#m;
     const ud = this.#free.length > 0 ? this.#free.pop()! : this.#ops.length;
     const o = (this.#sqTail & m.sqMask) * SQE_SIZE;
@@ -287,7 +319,7 @@ export class Ring implements Disposable {
     m.sqes.setUint32(o + SQE.userData, ud, true);
     m.sqes.setUint32(o + SQE.userData + 4, 0, true);
     this.#sqTail = (this.#sqTail + 1) >>> 0;
-    this.#ops[ud] = { sink, keep: spec.keep, ref };
+    this.#ops[ud] = new LiveOp(sink, spec, ref, resolve, reject);
     this.#pending++;
     this.#inflight++;
     if (ref && this.#refs++ === 0) this.#updateRef();
@@ -382,20 +414,18 @@ export class Ring implements Disposable {
         }
         break;
       }
-      // Copy the batch out and hand the slots back before dispatching, so sinks may submit freely.
-      const n = (tail - head) >>> 0;
-      const batch = new Array<number>(n * 4);
-      for (let i = 0; i < n; i++, head = (head + 1) >>> 0) {
+      for (; head !== tail && !this.#closed; ) {
         const at = m.cqes + (head & m.cqMask) * CQE_SIZE;
-        batch[i * 4] = v.getUint32(at + CQE.userData, true);
-        batch[i * 4 + 1] = v.getUint32(at + CQE.userData + 4, true);
-        batch[i * 4 + 2] = v.getInt32(at + CQE.res, true);
-        batch[i * 4 + 3] = v.getUint32(at + CQE.flags, true);
+        const ud = v.getUint32(at + CQE.userData, true);
+        const udHigh = v.getUint32(at + CQE.userData + 4, true);
+        const res = v.getInt32(at + CQE.res, true);
+        const flags = v.getUint32(at + CQE.flags, true);
+        head = (head + 1) >>> 0;
+        this.#cqHead = head;
+        // Release: the CQE is copied out, so the kernel may reuse its slot.
+        Atomics.store(m.cq, m.cqHead, head);
+        this.#dispatch(ud, udHigh, res, flags);
       }
-      this.#cqHead = head;
-      // Release: the kernel may reuse these CQ slots once it sees the new head.
-      Atomics.store(m.cq, m.cqHead, head);
-      for (let i = 0; i < n; i++) this.#dispatch(batch[i * 4]!, batch[i * 4 + 1]!, batch[i * 4 + 2]!, batch[i * 4 + 3]!);
     }
   }
 
@@ -410,7 +440,8 @@ export class Ring implements Disposable {
       this.#inflight--;
       if (op.ref && --this.#refs === 0) this.#updateRef();
     }
-    op.sink(res, flags, more);
+    if (op.sink !== null) op.sink(res, flags, more);
+    else if (!more) this.#settle(op.spec, res, flags, op.resolve!, op.reject!);
   }
 
   #updateRef(): void {
@@ -458,10 +489,11 @@ export class Ring implements Disposable {
       for (let ud = 0; ud < this.#ops.length; ud++) {
         const op = this.#ops[ud];
         if (op === undefined) continue;
-        abandoned.push(op.keep);
+        abandoned.push(op.spec.keep);
         this.#ops[ud] = undefined;
         try {
-          op.sink(-ECANCELED, 0, false);
+          if (op.sink !== null) op.sink(-ECANCELED, 0, false);
+          else op.reject!(closedError());
         } catch {
           // a sink that throws must not stop the others from settling
         }
