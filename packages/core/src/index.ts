@@ -20,3 +20,4 @@ export * as validate from './validate';
 export { sys } from './sys';
 export { chain, hardChain, runChain, observeChain, Chain, type ChainError, type ChainOptions, type StepResult } from './chain';
 export { observe } from './observe';
+export { FileTable, BufferTable } from './register';

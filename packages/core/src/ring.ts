@@ -27,6 +27,7 @@ import {
   SQE_SIZE,
 } from './uapi';
 import { prepRw, setOpFlags } from './sqe';
+import { BufferTable, FileTable, registerEventfd, unregisterEventfd } from './register';
 
 const EINTR = 4;
 const EAGAIN = 11;
@@ -89,12 +90,16 @@ export class Ring implements Disposable {
   #inlineBudget = INLINE_REAP_BUDGET;
   #closed = false;
   #closing = false;
+  #files: FileTable | undefined;
+  #buffers: BufferTable | undefined;
+  readonly #fixedFiles: number;
   readonly #poll: Uint8Array;
   readonly #pollCb: unknown;
   readonly #flush = () => this.#flushTick();
 
   constructor(options: RingOptions = {}) {
     this.#m = setupRing(options);
+    this.#fixedFiles = options.fixedFiles ?? 4096;
     this.#n = sys();
     this.fd = this.#m.fd;
     this.sqEntries = this.#m.sqEntries;
@@ -257,6 +262,35 @@ export class Ring implements Disposable {
       const errno = this.#n.errno();
       if (errno !== EINTR) throw systemError(-errno, 'io_uring_register');
     }
+  }
+
+  /** The registered-file table, registered sparse on first use (`fixedFiles` slots, default 4096). */
+  get files(): FileTable {
+    this.#ensureOpen();
+    return (this.#files ??= new FileTable(this, this.#fixedFiles));
+  }
+
+  /** Registers buffers for READ_FIXED / WRITE_FIXED (index = position in the array). */
+  registerBuffers(buffers: readonly ArrayBufferView[]): BufferTable {
+    this.#ensureOpen();
+    if (this.#buffers) throw uringError('ERR_URING_BUFFERS_REGISTERED', 'buffers are already registered: unregisterBuffers() first');
+    return (this.#buffers = new BufferTable(this, buffers));
+  }
+
+  unregisterBuffers(): void {
+    if (!this.#buffers) return;
+    this.#buffers.unregister();
+    this.#buffers = undefined;
+  }
+
+  /** Signals an eventfd on completions (`async`: only those that completed out of line). */
+  registerEventfd(fd: number, options?: { async?: boolean }): void {
+    this.#ensureOpen();
+    registerEventfd(this, fd, options);
+  }
+
+  unregisterEventfd(): void {
+    unregisterEventfd(this);
   }
 
   /** Submits everything prepared now instead of at the end of this tick. */

@@ -42,6 +42,8 @@ export interface RingOptions {
   deferTaskrun?: boolean;
   /** IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG: no IPI to interrupt us for task work. */
   coopTaskrun?: boolean;
+  /** Size of the sparse registered-file table `ring.files` (default 4096, at most 65536). */
+  fixedFiles?: number;
 }
 
 /** What setup produced: the fd, the sizes, and views over shared memory. */

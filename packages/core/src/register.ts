@@ -1,0 +1,98 @@
+/**
+ * Registration: the fixed-file table (sparse, with a JS-side slot
+ * allocator), fixed buffers and eventfd notification. Everything goes through
+ * Ring.register (io_uring_register(2)).
+ */
+import { uringError } from './errors';
+import { iovecs } from './ops/common';
+import type { Ring } from './ring';
+import { sys } from './sys';
+import { IORING_RSRC_REGISTER_SPARSE, Register } from './uapi';
+import { validateBuffer, validateFd, validateInteger } from './validate';
+
+/** struct io_uring_rsrc_register and io_uring_rsrc_update2 are both 32 bytes. */
+const RSRC_SIZE = 32;
+
+/**
+ * A sparse table of registered files. Slots [0, size/2) are handed out by
+ * `alloc()`; the kernel's own allocator (`fileIndex: 'alloc'` on OPENAT,
+ * ACCEPT, SOCKET) picks from [size/2, size), so the two never collide.
+ */
+export class FileTable {
+  readonly size: number;
+  readonly #ring: Ring;
+  readonly #free: number[] = [];
+  #next = 0;
+
+  constructor(ring: Ring, size: number) {
+    validateInteger(size, 'size', 2, 65536);
+    this.#ring = ring;
+    this.size = size;
+    const reg = new Uint8Array(RSRC_SIZE);
+    const v = new DataView(reg.buffer);
+    v.setUint32(0, size, true);
+    v.setUint32(4, IORING_RSRC_REGISTER_SPARSE, true);
+    ring.register(Register.FILES2, reg, RSRC_SIZE);
+    const range = new Uint8Array(16);
+    const rv = new DataView(range.buffer);
+    rv.setUint32(0, size / 2, true);
+    rv.setUint32(4, size - size / 2, true);
+    ring.register(Register.FILE_ALLOC_RANGE, range, 0);
+  }
+
+  /** A free slot of the JS-managed half; give it back with `free`. */
+  alloc(): number {
+    const slot = this.#free.length > 0 ? this.#free.pop()! : this.#next < this.size / 2 ? this.#next++ : -1;
+    if (slot < 0) throw uringError('ERR_URING_NO_FILE_SLOTS', `all ${this.size / 2} fixed-file slots are in use`);
+    return slot;
+  }
+
+  /** Returns a slot to the allocator (empty it first, e.g. with a fixed CLOSE or `update(slot, [-1])`). */
+  free(slot: number): void {
+    validateInteger(slot, 'slot', 0, this.size / 2 - 1);
+    this.#free.push(slot);
+  }
+
+  /** Puts `fds` into slots `offset`, `offset + 1`, ... (-1 empties a slot). Returns how many were updated. */
+  update(offset: number, fds: readonly number[]): number {
+    validateInteger(offset, 'offset', 0, this.size - 1);
+    const arr = new Int32Array(fds.length);
+    fds.forEach((fd, i) => (arr[i] = fd === -1 ? -1 : validateFd(fd, `fds[${i}]`)));
+    const upd = new Uint8Array(RSRC_SIZE);
+    const v = new DataView(upd.buffer);
+    v.setUint32(0, offset, true);
+    v.setBigUint64(8, sys().address(arr), true);
+    v.setUint32(24, fds.length, true);
+    return this.#ring.register(Register.FILES_UPDATE2, upd, RSRC_SIZE);
+  }
+}
+
+/** Registered buffers: pinned once, then used by READ_FIXED / WRITE_FIXED by index. */
+export class BufferTable {
+  readonly buffers: readonly ArrayBufferView[];
+  readonly #ring: Ring;
+
+  constructor(ring: Ring, buffers: readonly ArrayBufferView[]) {
+    if (!Array.isArray(buffers) || buffers.length === 0) throw uringError('ERR_URING_INVALID_BUFFERS', 'registerBuffers needs a non-empty array of buffers');
+    buffers.forEach((b, i) => validateBuffer(b, `buffers[${i}]`));
+    this.#ring = ring;
+    // The table holds the buffers: the kernel has their pages pinned until unregister.
+    this.buffers = [...buffers];
+    ring.register(Register.BUFFERS, iovecs(this.buffers), this.buffers.length);
+  }
+
+  unregister(): void {
+    this.#ring.register(Register.UNREGISTER_BUFFERS, null, 0);
+  }
+}
+
+/** Makes the kernel signal `fd` (an eventfd) on every completion (or only async ones). */
+export function registerEventfd(ring: Ring, fd: number, options: { async?: boolean } = {}): void {
+  validateFd(fd);
+  const arg = new Uint8Array(new Int32Array([fd]).buffer);
+  ring.register(options.async ? Register.EVENTFD_ASYNC : Register.EVENTFD, arg, 1);
+}
+
+export function unregisterEventfd(ring: Ring): void {
+  ring.register(Register.UNREGISTER_EVENTFD, null, 0);
+}
