@@ -239,4 +239,3 @@ describe('file ops on the real ring', () => {
     fs.closeSync(efd);
   });
 });
-});
