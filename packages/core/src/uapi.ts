@@ -167,7 +167,7 @@ export const IORING_TIMEOUT_ETIME_SUCCESS = 1 << 5;
 export const IORING_TIMEOUT_MULTISHOT = 1 << 6;
 
 /** `sqe->splice_flags`: splice_fd_in is a registered file. */
-export const SPLICE_F_FD_IN_FIXED = 1 << 31;
+export const SPLICE_F_FD_IN_FIXED = 0x80000000;
 
 /** `sqe->cancel_flags` (IORING_ASYNC_CANCEL_*). */
 export const IORING_ASYNC_CANCEL_ALL = 1 << 0;
@@ -296,7 +296,7 @@ export const PROBE_HEADER_SIZE = 16;
 export const PROBE_OP_SIZE = 8;
 
 /** struct statx: 256 bytes. Field byte offsets. */
-export const STATX_SIZE = 256;
+export const STATX_STRUCT_SIZE = 256;
 export const STATX = {
   mask: 0, // u32
   blksize: 4, // u32

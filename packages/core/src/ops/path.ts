@@ -2,7 +2,7 @@
 import type { OpSpec } from '../op';
 import { prepRw, setFileIndex, setOpFlags } from '../sqe';
 import { sys } from '../sys';
-import { AT_FDCWD, AT_REMOVEDIR, IORING_FILE_INDEX_ALLOC, OPEN_HOW_SIZE, Opcode, STATX, STATX_BASIC_STATS, STATX_BTIME, STATX_SIZE } from '../uapi';
+import { AT_FDCWD, AT_REMOVEDIR, IORING_FILE_INDEX_ALLOC, OPEN_HOW_SIZE, Opcode, STATX, STATX_BASIC_STATS, STATX_BTIME, STATX_STRUCT_SIZE } from '../uapi';
 import { cPath, pathString, validateDirFd, validateFd, validateInteger, validateUint32 } from '../validate';
 import { systemError } from '../errors';
 import { addressOf } from './common';
@@ -169,7 +169,7 @@ export function statx(path: PathLike, options: StatxOptions = {}): OpSpec<Statx>
   const dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
   const flags = validateUint32(options.flags ?? 0, 'options.flags');
   const mask = validateUint32(options.mask ?? STATX_BASIC_STATS | STATX_BTIME, 'options.mask');
-  const out = new Uint8Array(STATX_SIZE);
+  const out = new Uint8Array(STATX_STRUCT_SIZE);
   const addr = addressOf(p);
   const outAddr = addressOf(out);
   const syscall = options.syscall ?? 'statx';
