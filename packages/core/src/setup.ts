@@ -15,7 +15,6 @@ import {
   IORING_SETUP_CLAMP,
   IORING_SETUP_COOP_TASKRUN,
   IORING_SETUP_CQSIZE,
-  IORING_SETUP_DEFER_TASKRUN,
   IORING_SETUP_SINGLE_ISSUER,
   IORING_SETUP_SQPOLL,
   IORING_SETUP_SQ_AFF,
@@ -38,7 +37,7 @@ export interface RingOptions {
   sqpoll?: boolean | { idleMs?: number; cpu?: number };
   /** IORING_SETUP_SINGLE_ISSUER (only this thread submits). */
   singleIssuer?: boolean;
-  /** IORING_SETUP_DEFER_TASKRUN (implies singleIssuer): completions are run when we reap. */
+  /** IORING_SETUP_DEFER_TASKRUN: refused with ERR_URING_UNSUPPORTED_OPTION (see setupRing). */
   deferTaskrun?: boolean;
   /** IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG: no IPI to interrupt us for task work. */
   coopTaskrun?: boolean;
@@ -145,8 +144,16 @@ export function setupRing(options: RingOptions = {}): RingMemory {
       pv.setUint32(PARAMS.sqThreadCpu, sq.cpu, true);
     }
   }
-  if (options.singleIssuer || options.deferTaskrun) flags |= IORING_SETUP_SINGLE_ISSUER;
-  if (options.deferTaskrun) flags |= IORING_SETUP_DEFER_TASKRUN;
+  if (options.deferTaskrun) {
+    // With DEFER_TASKRUN, completions that need task work (timeouts, polled sockets)
+    // are only posted while the thread waits in io_uring_enter, and the ring fd
+    // does not become readable for them: a libuv-polled ring would never see them.
+    throw uringError(
+      'ERR_URING_UNSUPPORTED_OPTION',
+      'deferTaskrun is not supported: its completions are only posted inside io_uring_enter, which the event-loop poll never calls',
+    );
+  }
+  if (options.singleIssuer) flags |= IORING_SETUP_SINGLE_ISSUER;
   if (options.coopTaskrun) flags |= IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
   // SUBMIT_ALL: a bad SQE fails in its own CQE instead of stopping the batch (5.18+).
   flags |= IORING_SETUP_SUBMIT_ALL;

@@ -1,0 +1,141 @@
+// The ring in a real process: availability under seccomp, exiting with an idle ring, refs,
+// worker threads, and several rings at once.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Ring, op } from '@uring/core';
+
+const fixture = fileURLToPath(new URL('./fixtures/deny-io-uring.cjs', import.meta.url));
+const coreDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs an ES module snippet in a child node (cwd: this package, so '@uring/core' resolves). */
+function child(code, { deny, timeout = 10_000 } = {}) {
+  const args = deny ? ['--require', fixture] : [];
+  const r = spawnSync(process.execPath, [...args, '--input-type=module', '-e', code], {
+    cwd: coreDir,
+    env: { ...process.env, ...(deny ? { URING_DENY: deny } : {}) },
+    encoding: 'utf8',
+    timeout,
+  });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, timedOut: r.error?.code === 'ETIMEDOUT' };
+}
+
+describe('lifecycle', () => {
+  for (const deny of ['EPERM', 'ENOSYS']) {
+    it(`where a seccomp filter denies io_uring_setup with ${deny}: a clear error, no crash`, () => {
+      const r = child(
+        `import { isAvailable, unavailableError, Ring } from '@uring/core';
+         let thrown; try { new Ring(); } catch (e) { thrown = e; }
+         console.log(JSON.stringify({ available: isAvailable(), code: thrown.code, reason: thrown.reason, errno: thrown.errno,
+           syscall: thrown.syscall, message: thrown.message, why: unavailableError().message }));`,
+        { deny },
+      );
+      expect(r.status, r.stderr).to.equal(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.available).to.equal(false);
+      expect(out.code).to.equal('ERR_URING_UNAVAILABLE');
+      expect(out.reason).to.equal(deny);
+      expect(out.syscall).to.equal('io_uring_setup');
+      expect(out.errno).to.equal(deny === 'EPERM' ? -1 : -38);
+      expect(out.message).to.include(deny);
+      expect(out.why).to.include(deny);
+    });
+  }
+
+  it('a process whose ring is idle exits by itself', () => {
+    const r = child(`import { nop } from '@uring/core'; await nop(); console.log('done');`);
+    expect(r.timedOut).to.equal(false);
+    expect(r.status).to.equal(0);
+    expect(r.stdout.trim()).to.equal('done');
+  });
+
+  it('a pending op keeps the process alive until it completes; a ref:false op does not', () => {
+    const held = child(`import { timeout } from '@uring/core';
+      const t0 = Date.now(); await timeout(300); console.log(Date.now() - t0 >= 299 ? 'waited' : 'early');`);
+    expect(held.stdout.trim()).to.equal('waited');
+    const unref = child(`import { timeout } from '@uring/core';
+      timeout(60_000, { ref: false }).then(() => console.log('fired')); console.log('leaving');`);
+    expect(unref.timedOut).to.equal(false);
+    expect(unref.stdout.trim()).to.equal('leaving');
+  });
+
+  it('a Ring in a worker thread fails at once with a clear error', async () => {
+    const w = new Worker(
+      `const { parentPort } = require('node:worker_threads');
+       const { Ring, isAvailable } = require(${JSON.stringify(coreDir)});
+       try { new Ring(); parentPort.postMessage({ ok: true }); }
+       catch (e) { parentPort.postMessage({ code: e.code, message: e.message, available: isAvailable() }); }`,
+      { eval: true },
+    );
+    const msg = await new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+    await w.terminate();
+    expect(msg.code).to.equal('ERR_URING_WORKER_THREAD');
+    expect(msg.message).to.match(/main thread/);
+    expect(msg.available).to.equal(false);
+  });
+
+  it('two rings in one process work independently; closing one leaves the other', async () => {
+    const a = new Ring({ entries: 8 });
+    const b = new Ring({ entries: 8 });
+    const pending = a.submit(op.timeout(30_000));
+    expect(await b.submit(op.nop())).to.equal(0);
+    a.close();
+    expect((await pending.catch((e) => e)).code).to.equal('ERR_URING_CLOSED');
+    expect(await b.submit(op.nop())).to.equal(0);
+    b.close();
+    expect(() => b.submit(op.nop())).to.throw().with.property('code', 'ERR_URING_CLOSED');
+  });
+
+  it('Symbol.dispose closes the ring', () => {
+    let ring;
+    {
+      ring = new Ring({ entries: 4 });
+      ring[Symbol.dispose]();
+    }
+    expect(ring.closed).to.equal(true);
+  });
+
+  it('a CQ far smaller than the ops in flight loses no completion', async () => {
+    const ring = new Ring({ entries: 4, cqEntries: 4 });
+    try {
+      // 10k timeouts of the same instant complete together, far beyond 4 CQ slots: the kernel overflows and we flush.
+      const all = await Promise.all(Array.from({ length: 10_000 }, () => ring.submit(op.timeout(20))));
+      expect(all.length).to.equal(10_000);
+      expect(all.every((x) => x === 'timeout')).to.equal(true);
+      expect(ring.inflight).to.equal(0);
+    } finally {
+      ring.close();
+    }
+  });
+
+  it('refuses deferTaskrun, whose completions a polled ring would never see', () => {
+    expect(() => new Ring({ deferTaskrun: true })).to.throw().with.property('code', 'ERR_URING_UNSUPPORTED_OPTION');
+  });
+
+  it('validates ring options with Node-style errors', () => {
+    expect(() => new Ring({ entries: 'x' })).to.throw().with.property('code', 'ERR_INVALID_ARG_TYPE');
+    expect(() => new Ring({ entries: 0 })).to.throw().with.property('code', 'ERR_OUT_OF_RANGE');
+    expect(() => new Ring({ entries: 8, cqEntries: 4 })).to.throw().with.property('code', 'ERR_OUT_OF_RANGE');
+    expect(() => new Ring({ entries: 8, cqEntries: 12 })).to.throw().with.property('code', 'ERR_OUT_OF_RANGE');
+  });
+
+  for (const [name, options] of Object.entries({
+    clamp: { entries: 1 << 20, cqEntries: 1 << 20, clamp: true },
+    sqpoll: { entries: 8, sqpoll: { idleMs: 10 } },
+    singleIssuer: { entries: 8, singleIssuer: true },
+    coopTaskrun: { entries: 8, coopTaskrun: true },
+  })) {
+    it(`ring option ${name}: ops round-trip`, async () => {
+      const ring = new Ring(options);
+      try {
+        const results = await Promise.all(Array.from({ length: 100 }, () => ring.submit(op.nop())));
+        expect(results.every((x) => x === 0)).to.equal(true);
+        expect(await ring.submit(op.timeout(2))).to.equal('timeout');
+        if (name === 'clamp') expect(ring.sqEntries).to.be.below(1 << 20);
+      } finally {
+        ring.close();
+      }
+    });
+  }
+});
