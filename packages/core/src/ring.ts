@@ -48,7 +48,7 @@ class LiveOp {
   constructor(
     readonly sink: CqeSink | null,
     readonly spec: OpSpec<unknown>,
-    readonly ref: boolean,
+    public ref: boolean,
     readonly resolve: ((v: unknown) => void) | null,
     readonly reject: ((e: unknown) => void) | null,
   ) {}
@@ -224,6 +224,15 @@ export class Ring implements Disposable {
       if (i < specs.length - 1) flags |= (Array.isArray(hard) ? hard[i] : hard) ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
       return this.#handle(this.#prepare(spec, sinks[i]!, flags, ref));
     });
+  }
+
+  /** Whether a pending op keeps the process alive (like a timer's ref/unref). */
+  setRef(userData: number, ref: boolean): void {
+    const op = this.#ops[userData];
+    if (op === undefined || op.ref === ref) return;
+    op.ref = ref;
+    this.#refs += ref ? 1 : -1;
+    this.#updateRef();
   }
 
   /**

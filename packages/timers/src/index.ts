@@ -1,1 +1,11 @@
-export {};
+/**
+ * @uring/timers: kernel timeouts as promises, observables and deadlines.
+ *
+ *   import { setTimeout, sleepUntil, withTimeout, interval } from '@uring/timers';
+ */
+export { setTimeout, setImmediate, setInterval, scheduler, type TimerOptions } from './promises';
+export { sleep, sleepUntil, countOrTimeout, withTimeout, type Clock } from './kernel';
+export { timer, interval, deadline } from './rx';
+export { isNative } from './queue';
+export { TimerQueue } from './clock';
+export * as promises from './promises';

@@ -1,0 +1,133 @@
+/**
+ * A drop-in for node:timers/promises on the kernel clock: same names,
+ * signatures, values, validation errors and AbortError behaviour.
+ */
+import { AbortError, invalidArgType } from '@uring/core';
+import * as nodeTimers from 'node:timers/promises';
+import { msToNs, now, timerQueue } from './queue';
+
+const TIMEOUT_MAX = 2 ** 31 - 1;
+
+export interface TimerOptions {
+  signal?: AbortSignal;
+  ref?: boolean;
+}
+
+/** Node's coercion of a delay: a number in [1, TIMEOUT_MAX], else 1 (with Node's overflow warning). */
+function coerceDelay(after: unknown): number {
+  let ms = Number(after) * 1;
+  if (!(ms >= 1 && ms <= TIMEOUT_MAX)) {
+    if (ms > TIMEOUT_MAX) {
+      process.emitWarning(`${ms} does not fit into a 32-bit signed integer.\nTimeout duration was set to 1.`, 'TimeoutOverflowWarning');
+    }
+    ms = 1;
+  }
+  return ms;
+}
+
+/** Node 20 checks a given delay's type before anything else. */
+function checkDelay(delay: unknown): void {
+  if (delay !== undefined && typeof delay !== 'number') throw invalidArgType('delay', 'number', delay);
+}
+
+/** Node's checks of the options object, in Node's order. */
+function checkOptions(options: unknown): { signal?: AbortSignal; ref: boolean } {
+  if (options == null || typeof options !== 'object') throw invalidArgType('options', 'Object', options);
+  const { signal, ref = true } = options as TimerOptions;
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || !('aborted' in signal))) {
+    throw invalidArgType('options.signal', 'AbortSignal', signal);
+  }
+  if (typeof ref !== 'boolean') throw invalidArgType('options.ref', 'boolean', ref);
+  return { signal, ref };
+}
+
+const aborted = (signal: AbortSignal) => new AbortError(undefined, { cause: signal.reason });
+
+/** Resolves with `value` after `delay` ms. */
+export function setTimeout<T = void>(delay?: number, value?: T, options: TimerOptions = {}): Promise<T> {
+  let checked: { signal?: AbortSignal; ref: boolean };
+  try {
+    checkDelay(delay);
+    checked = checkOptions(options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const { signal, ref } = checked;
+  if (signal?.aborted) return Promise.reject(aborted(signal));
+  const queue = timerQueue();
+  if (!queue) return nodeTimers.setTimeout(delay, value, options);
+  const ms = coerceDelay(delay);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      queue.cancel(entry);
+      reject(aborted(signal!));
+    };
+    const entry = queue.add(
+      now() + msToNs(ms),
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(value as T);
+      },
+      ref,
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Resolves with `value` after I/O callbacks of this loop turn (Node's own; the kernel has no "immediate"). */
+export function setImmediate<T = void>(value?: T, options: TimerOptions = {}): Promise<T> {
+  return nodeTimers.setImmediate(value, options);
+}
+
+/** An async iterator that yields `value` every `delay` ms until aborted or `break`. */
+export async function* setInterval<T = void>(delay?: number, value?: T, options: TimerOptions = {}): AsyncGenerator<T> {
+  checkDelay(delay);
+  const { signal, ref } = checkOptions(options);
+  if (signal?.aborted) throw aborted(signal);
+  const queue = timerQueue();
+  if (!queue) {
+    yield* nodeTimers.setInterval(delay, value, options);
+    return;
+  }
+  const ms = msToNs(coerceDelay(delay));
+  let pending = 0;
+  let wake: (() => void) | undefined;
+  let next = now() + ms;
+  const tick = () => {
+    pending++;
+    // The next deadline follows the last one, so ticks do not drift.
+    next += ms;
+    entry = queue.add(next, tick, ref);
+    wake?.();
+    wake = undefined;
+  };
+  let entry = queue.add(next, tick, ref);
+  const onAbort = () => {
+    wake?.();
+    wake = undefined;
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    while (!signal?.aborted) {
+      if (pending === 0) await new Promise<void>((resolve) => (wake = resolve));
+      for (; pending > 0; pending--) yield value as T;
+    }
+    throw aborted(signal);
+  } finally {
+    queue.cancel(entry);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export const scheduler = {
+  /** Waits `delay` ms (Node's scheduler.wait). */
+  wait(delay?: number, options?: { signal?: AbortSignal }): Promise<void> {
+    return setTimeout(delay, undefined, { signal: options?.signal });
+  },
+  /** Yields to the event loop (Node's scheduler.yield). */
+  yield(): Promise<void> {
+    return setImmediate();
+  },
+};
+
+export default { setTimeout, setImmediate, setInterval, scheduler };
