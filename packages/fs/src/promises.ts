@@ -1,1 +1,241 @@
-export {};
+/**
+ * @uring/fs/promises: the exports of node:fs/promises, with the calls that
+ * have an io_uring op going through the ring, and the rest (and any input
+ * Node would reject, and every call where io_uring is unavailable) going to
+ * node:fs/promises itself, so results and errors are Node's.
+ */
+import fs from 'node:fs';
+import node from 'node:fs/promises';
+import { AbortError, chain, op, runChain, uapi, type Ring } from '@uring/core';
+import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, toStats } from './compat';
+import { FileHandle } from './filehandle';
+import { readFileChained, writeFileChained } from './readfile';
+import { ringOrNode } from './ring';
+
+export const constants = fs.constants;
+
+const isObj = (o: unknown): o is Record<string, unknown> => o !== null && typeof o === 'object';
+const aborted = (signal: AbortSignal) => new AbortError(undefined, { cause: signal.reason });
+
+/** The ring and the path as a string, when this call can take the ring path. */
+function fast(path: unknown): [Ring, string] | undefined {
+  const ring = ringOrNode();
+  if (ring === undefined) return undefined;
+  const p = plainPath(path);
+  return p === undefined ? undefined : [ring, p];
+}
+
+export async function open(path: fs.PathLike, flags?: string | number, mode?: fs.Mode): Promise<FileHandle> {
+  const f = fast(path);
+  const fl = parseFlags(flags, fs.constants.O_RDONLY);
+  const md = parseMode(mode, 0o666);
+  if (!f || fl === undefined || md === undefined) return (await node.open(path, flags, mode)) as unknown as FileHandle;
+  const [ring, p] = f;
+  const fd = await ring.submit(op.openat(p, fl | O_CLOEXEC, md));
+  return new FileHandle(fd, ring);
+}
+
+export async function stat(path: fs.PathLike, options?: fs.StatOptions): Promise<fs.Stats | fs.BigIntStats> {
+  const f = fast(path);
+  if (!f || (options !== undefined && !isObj(options))) return node.stat(path, options);
+  const st = await f[0].submit(op.statx(f[1], { syscall: 'stat' }));
+  return toStats(st, options?.bigint === true);
+}
+
+export async function lstat(path: fs.PathLike, options?: fs.StatOptions): Promise<fs.Stats | fs.BigIntStats> {
+  const f = fast(path);
+  if (!f || (options !== undefined && !isObj(options))) return node.lstat(path, options);
+  const st = await f[0].submit(op.statx(f[1], { flags: uapi.AT_SYMLINK_NOFOLLOW, syscall: 'lstat' }));
+  return toStats(st, options?.bigint === true);
+}
+
+export async function rename(oldPath: fs.PathLike, newPath: fs.PathLike): Promise<void> {
+  const a = fast(oldPath);
+  const b = plainPath(newPath);
+  if (!a || b === undefined) return node.rename(oldPath, newPath);
+  await a[0].submit(op.renameat(a[1], b));
+}
+
+export async function link(existingPath: fs.PathLike, newPath: fs.PathLike): Promise<void> {
+  const a = fast(existingPath);
+  const b = plainPath(newPath);
+  if (!a || b === undefined) return node.link(existingPath, newPath);
+  await a[0].submit(op.linkat(a[1], b));
+}
+
+export async function symlink(target: fs.PathLike, path: fs.PathLike, type?: string | null): Promise<void> {
+  const t = fast(target);
+  const p = plainPath(path);
+  if (!t || p === undefined || (type !== undefined && type !== null && type !== 'file' && type !== 'dir' && type !== 'junction')) {
+    return node.symlink(target, path, type);
+  }
+  await t[0].submit(op.symlinkat(t[1], p));
+}
+
+export async function unlink(path: fs.PathLike): Promise<void> {
+  const f = fast(path);
+  if (!f) return node.unlink(path);
+  await f[0].submit(op.unlinkat(f[1]));
+}
+
+export async function rmdir(path: fs.PathLike, options?: fs.RmDirOptions): Promise<void> {
+  const f = fast(path);
+  if (!f || options !== undefined) return node.rmdir(path, options);
+  await f[0].submit(op.unlinkat(f[1], { flags: uapi.AT_REMOVEDIR }));
+}
+
+export async function mkdir(path: fs.PathLike, options?: fs.Mode | fs.MakeDirectoryOptions | null): Promise<string | undefined> {
+  const f = fast(path);
+  const o = isObj(options) ? options : { mode: options ?? undefined };
+  const mode = parseMode((o as { mode?: unknown }).mode, 0o777);
+  if (!f || mode === undefined || (o as fs.MakeDirectoryOptions).recursive !== undefined && (o as fs.MakeDirectoryOptions).recursive !== false) {
+    return node.mkdir(path, options as fs.MakeDirectoryOptions);
+  }
+  await f[0].submit(op.mkdirat(f[1], mode));
+  return undefined;
+}
+
+export async function truncate(path: fs.PathLike, len = 0): Promise<void> {
+  const f = fast(path);
+  if (!f || typeof len !== 'number' || !Number.isInteger(len)) return node.truncate(path, len);
+  const handle = await open(path, 'r+');
+  try {
+    await handle.truncate(len);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readFile(path: fs.PathLike | FileHandle, options?: unknown): Promise<string | Buffer> {
+  const encoding = encodingOf(options, null);
+  const o = (isObj(options) ? options : {}) as { flag?: unknown; signal?: AbortSignal };
+  const flags = parseFlags(o.flag, fs.constants.O_RDONLY);
+  const ring = ringOrNode();
+  const signal = o.signal;
+  const plain = encoding !== undefined && flags !== undefined && (signal === undefined || (isObj(signal) && 'aborted' in signal));
+  if (ring && plain && path instanceof FileHandle) {
+    if (signal?.aborted) throw aborted(signal);
+    return path.readFile({ encoding, signal });
+  }
+  const f = fast(path);
+  if (!ring || !plain || !f) return node.readFile(path as fs.PathLike, options as never);
+  if (signal?.aborted) throw aborted(signal);
+  const data =
+      (await readFileChained(ring, f![1], flags!, signal)) ??
+      (await (async () => {
+        const h = await open(f![1], flags);
+        try {
+          return (await h.readFile({ signal })) as Buffer;
+        } finally {
+          await h.close();
+        }
+      })());
+  return encoding ? data.toString(encoding) : data;
+}
+
+async function write(path: fs.PathLike | FileHandle, data: unknown, options: unknown, defaultFlag: string, nodeFn: (...args: never[]) => Promise<void>): Promise<void> {
+  const o = (isObj(options) ? options : {}) as { flag?: unknown; mode?: unknown; signal?: AbortSignal; flush?: unknown };
+  const encoding = encodingOf(options, 'utf8');
+  const flags = parseFlags(o.flag ?? defaultFlag, 0);
+  const mode = parseMode(o.mode, 0o666);
+  const signal = o.signal;
+  const ring = ringOrNode();
+  const bytes = typeof data === 'string' && encoding ? Buffer.from(data, encoding) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
+  const plain = ring && bytes && flags !== undefined && mode !== undefined && !o.flush && (signal === undefined || (isObj(signal) && 'aborted' in signal));
+  if (plain && path instanceof FileHandle) {
+    if (signal?.aborted) throw aborted(signal);
+    return path.writeFile(bytes!);
+  }
+  const f = fast(path);
+  if (!plain || !f) return (nodeFn as (...a: unknown[]) => Promise<void>)(path, data, options);
+  if (signal?.aborted) throw aborted(signal);
+  if (await writeFileChained(f[0], f[1], flags!, mode!, bytes!, signal)) return;
+  const h = await open(f[1], flags, mode);
+  try {
+    await h.writeFile(bytes!);
+  } finally {
+    await h.close();
+  }
+}
+
+export function writeFile(path: fs.PathLike | FileHandle, data: unknown, options?: unknown): Promise<void> {
+  return write(path, data, options, 'w', node.writeFile);
+}
+
+export function appendFile(path: fs.PathLike | FileHandle, data: unknown, options?: unknown): Promise<void> {
+  return write(path, data, options, 'a', node.appendFile);
+}
+
+const COPY_CHUNK = 1 << 20;
+const COPY_DEPTH = 4;
+
+/** copyFile as linked READ -> WRITE chains, COPYFILE_EXCL kept; errors as Node's ('copyfile', src -> dest). */
+export async function copyFile(src: fs.PathLike, dest: fs.PathLike, mode?: number): Promise<void> {
+  const f = fast(src);
+  const d = plainPath(dest);
+  if (!f || d === undefined || (mode !== undefined && (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 7 || mode & fs.constants.COPYFILE_FICLONE_FORCE))) {
+    return node.copyFile(src, dest, mode);
+  }
+  const [ring, s] = f;
+  const fail = (err: { errno?: number; code?: string }) => {
+    if (typeof err.errno !== 'number') throw err;
+    const e = new Error(`${err.code}: ${(err as Error).message.split(', ')[0]!.split(': ')[1]}, copyfile '${s}' -> '${d}'`) as Error & Record<string, unknown>;
+    Object.assign(e, { errno: err.errno, code: err.code, syscall: 'copyfile', path: s, dest: d });
+    throw e;
+  };
+  const inFd = await ring.submit(op.openat(s, fs.constants.O_RDONLY | O_CLOEXEC)).catch(fail);
+  let outFd = -1;
+  try {
+    const st = await ring.submit(op.statx('', { dirfd: inFd, flags: uapi.AT_EMPTY_PATH })).catch(fail);
+    if ((st.mode & 0o170000) === 0o040000) fail({ errno: -21, code: 'EISDIR', message: 'EISDIR: illegal operation on a directory' } as never);
+    const excl = (mode ?? 0) & fs.constants.COPYFILE_EXCL ? fs.constants.O_EXCL : 0;
+    outFd = await ring.submit(op.openat(d, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | excl | O_CLOEXEC, st.mode & 0o7777)).catch(fail);
+    fs.fchmodSync(outFd, st.mode & 0o7777);
+    const size = Number(st.size);
+    // COPY_DEPTH linked read->write pairs in flight, each on its own buffer.
+    const bufs = Array.from({ length: COPY_DEPTH }, () => Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(size, 1))));
+    let next = 0;
+    const worker = async (buf: Buffer) => {
+      while (next < size) {
+        const at = next;
+        const len = Math.min(buf.length, size - at);
+        next += len;
+        const view = buf.subarray(0, len);
+        const [r, w] = (await runChain(chain(op.read(inFd, view, at), op.write(outFd, view, at)), { ring }).catch((err) => {
+          fail(err.cause ?? err);
+          return [0, 0];
+        })) as number[];
+        if (r !== len || w !== len) fail({ errno: -5, code: 'EIO', message: 'EIO: i/o error' } as never);
+      }
+    };
+    await Promise.all(bufs.map(worker));
+  } finally {
+    const closes = [ring.submit(op.close(inFd))];
+    if (outFd >= 0) closes.push(ring.submit(op.close(outFd)));
+    await Promise.all(closes);
+  }
+}
+
+// Calls io_uring has no op for: Node's own.
+export const access = node.access;
+export const cp = node.cp;
+export const opendir = node.opendir;
+export const rm = node.rm;
+export const readdir = node.readdir;
+export const readlink = node.readlink;
+export const statfs = node.statfs;
+export const chmod = node.chmod;
+export const lchmod = node.lchmod;
+export const lchown = node.lchown;
+export const chown = node.chown;
+export const utimes = node.utimes;
+export const lutimes = node.lutimes;
+export const realpath = node.realpath;
+export const mkdtemp = node.mkdtemp;
+export const watch = node.watch;
+
+export default {
+  access, copyFile, cp, open, opendir, rename, truncate, rm, rmdir, mkdir, readdir, readlink, symlink, lstat, stat, statfs,
+  link, unlink, chmod, lchmod, lchown, chown, utimes, lutimes, realpath, mkdtemp, writeFile, appendFile, readFile, watch, constants,
+};
+

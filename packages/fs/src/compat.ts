@@ -1,0 +1,94 @@
+/**
+ * Node's own conventions, reproduced where the ring path needs them: flag
+ * strings, modes, paths, encodings, Stats objects. Anything unusual is left to
+ * node:fs/promises itself (callers delegate), so odd input always gets Node's
+ * exact error.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { op } from '@uring/core';
+
+const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_EXCL, O_SYNC } = fs.constants;
+export const O_CLOEXEC = 0o2000000;
+
+/** Node's stringToFlags for the strings it knows; undefined for anything else (Node will say why). */
+export function parseFlags(flags: unknown, fallback: number): number | undefined {
+  if (flags === undefined || flags === null) return fallback;
+  if (typeof flags === 'number') return Number.isInteger(flags) ? flags : undefined;
+  switch (flags) {
+    case 'r': return O_RDONLY;
+    case 'rs': case 'sr': return O_RDONLY | O_SYNC;
+    case 'r+': return O_RDWR;
+    case 'rs+': case 'sr+': return O_RDWR | O_SYNC;
+    case 'w': return O_TRUNC | O_CREAT | O_WRONLY;
+    case 'wx': case 'xw': return O_TRUNC | O_CREAT | O_WRONLY | O_EXCL;
+    case 'w+': return O_TRUNC | O_CREAT | O_RDWR;
+    case 'wx+': case 'xw+': return O_TRUNC | O_CREAT | O_RDWR | O_EXCL;
+    case 'a': return O_APPEND | O_CREAT | O_WRONLY;
+    case 'ax': case 'xa': return O_APPEND | O_CREAT | O_WRONLY | O_EXCL;
+    case 'as': case 'sa': return O_APPEND | O_CREAT | O_WRONLY | O_SYNC;
+    case 'a+': return O_APPEND | O_CREAT | O_RDWR;
+    case 'ax+': case 'xa+': return O_APPEND | O_CREAT | O_RDWR | O_EXCL;
+    case 'as+': case 'sa+': return O_APPEND | O_CREAT | O_RDWR | O_SYNC;
+    default: return undefined;
+  }
+}
+
+/** Node's parseFileMode for valid input (a uint32 or an octal string); undefined otherwise. */
+export function parseMode(mode: unknown, fallback: number): number | undefined {
+  if (mode === undefined || mode === null) return fallback;
+  if (typeof mode === 'string') return /^[0-7]+$/.test(mode) ? parseInt(mode, 8) : undefined;
+  if (typeof mode === 'number' && Number.isInteger(mode) && mode >= 0 && mode <= 0xffffffff) return mode;
+  return undefined;
+}
+
+/** A path Node would accept, as a string; undefined for anything Node would reject or treat specially. */
+export function plainPath(path: unknown): string | undefined {
+  let p: string;
+  if (typeof path === 'string') p = path;
+  else if (Buffer.isBuffer(path)) p = path.toString('utf8');
+  else if (path instanceof URL) {
+    try {
+      p = fileURLToPath(path);
+    } catch {
+      return undefined;
+    }
+  } else return undefined;
+  if (p.includes('\u0000') || p.length === 0) return undefined;
+  return p;
+}
+
+/** The encoding of `options` (a string or `{ encoding }`), when it is one Node knows. */
+export function encodingOf(options: unknown, fallback: BufferEncoding | null): BufferEncoding | null | undefined {
+  const enc = typeof options === 'string' ? options : options && typeof options === 'object' ? (options as { encoding?: unknown }).encoding : undefined;
+  if (enc === undefined || enc === null) return enc === null ? null : fallback;
+  if (typeof enc === 'string' && (enc === 'buffer' || Buffer.isEncoding(enc))) return enc === 'buffer' ? null : (enc as BufferEncoding);
+  return undefined;
+}
+
+/** glibc's makedev. */
+function makedev(major: number, minor: number): bigint {
+  const M = BigInt(major);
+  const m = BigInt(minor);
+  return ((M & 0xfffff000n) << 32n) | ((M & 0xfffn) << 8n) | ((m & 0xffffff00n) << 12n) | (m & 0xffn);
+}
+
+const BigIntStats = fs.statSync('/', { bigint: true }).constructor as new (...args: bigint[]) => fs.BigIntStats;
+const StatsCtor = fs.Stats as unknown as new (...args: number[]) => fs.Stats;
+
+/** A real fs.Stats (or BigIntStats) from a statx result, with the values libuv would give. */
+export function toStats(s: op.Statx, bigint: boolean): fs.Stats | fs.BigIntStats {
+  const hasBirth = (s.mask & 0x800) !== 0;
+  const btime = hasBirth ? s.btime : { sec: 0, nsec: 0 };
+  const dev = makedev(s.devMajor, s.devMinor);
+  const rdev = makedev(s.rdevMajor, s.rdevMinor);
+  if (bigint) {
+    const ns = (t: op.StatxTimestamp) => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec);
+    return new BigIntStats(dev, BigInt(s.mode), BigInt(s.nlink), BigInt(s.uid), BigInt(s.gid), rdev, BigInt(s.blksize), s.ino, s.size, s.blocks,
+      ns(s.atime), ns(s.mtime), ns(s.ctime), ns(btime));
+  }
+  // Node: sec * 1e3 + nsec / 1e6, in doubles.
+  const ms = (t: op.StatxTimestamp) => t.sec * 1000 + t.nsec / 1e6;
+  return new StatsCtor(Number(dev), s.mode, s.nlink, s.uid, s.gid, Number(rdev), s.blksize, Number(s.ino), Number(s.size), Number(s.blocks),
+    ms(s.atime), ms(s.mtime), ms(s.ctime), ms(btime));
+}

@@ -1,0 +1,277 @@
+/**
+ * FileHandle on the ring: the same methods, results and errors as Node's,
+ * with read/write/readv/writev/stat/sync/datasync/truncate/close as io_uring
+ * ops. In-flight ops are counted; close waits for them, so a reused fd never
+ * receives a stale op.
+ */
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { createInterface, type Interface } from 'node:readline';
+import { promisify } from 'node:util';
+import { invalidArgType, invalidArgValue, op, outOfRange, uapi, validate, type OpSpec, type Ring } from '@uring/core';
+import { toStats } from './compat';
+
+const kEmpty = Object.freeze({});
+
+function closedError(syscall: string): Error {
+  const err = new Error('file closed') as Error & { code: string; syscall: string };
+  err.code = 'EBADF';
+  err.syscall = syscall;
+  return err;
+}
+
+function validateOffsetLengthRead(offset: number, length: number, bufferLength: number): void {
+  if (offset < 0) throw outOfRange('offset', '>= 0', offset);
+  if (length < 0) throw outOfRange('length', '>= 0', length);
+  if (offset + length > bufferLength) throw outOfRange('length', `<= ${bufferLength - offset}`, length);
+}
+
+/** Node 20's FileHandle.read takes a position only when it is a safe integer >= 0; anything else means "current". */
+function positionOf(position: unknown): number {
+  return Number.isSafeInteger(position) && (position as number) >= 0 ? (position as number) : -1;
+}
+
+const asU8 = (b: ArrayBufferView, offset: number, length: number) => new Uint8Array(b.buffer, b.byteOffset + offset, length);
+
+export class FileHandle extends EventEmitter {
+  #fd: number;
+  readonly #ring: Ring;
+  #inflight = 0;
+  #closing: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+
+  constructor(fd: number, ring: Ring) {
+    super();
+    this.#fd = fd;
+    this.#ring = ring;
+  }
+
+  /** The fd, or -1 once closed (as Node's). */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /** Runs one op on this handle's fd, counted so close waits for it. */
+  async #op<T>(syscall: string, build: (fd: number) => OpSpec<T>): Promise<T> {
+    if (this.#fd === -1 || this.#closing) throw closedError(syscall);
+    this.#inflight++;
+    try {
+      return await this.#ring.submit(build(this.#fd));
+    } finally {
+      if (--this.#inflight === 0) this.#drained?.();
+    }
+  }
+
+  /** Runs a Node fd call (for what io_uring has no op for), counted the same way. */
+  async #node<T>(syscall: string, fn: (fd: number) => Promise<T>): Promise<T> {
+    if (this.#fd === -1 || this.#closing) throw closedError(syscall);
+    this.#inflight++;
+    try {
+      return await fn(this.#fd);
+    } finally {
+      if (--this.#inflight === 0) this.#drained?.();
+    }
+  }
+
+  async read(bufferOrParams?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: ArrayBufferView }> {
+    let buffer = bufferOrParams as ArrayBufferView;
+    let offset = offsetOrOptions;
+    if (!ArrayBuffer.isView(buffer)) {
+      if (bufferOrParams !== undefined && bufferOrParams !== null && typeof bufferOrParams !== 'object') {
+        throw invalidArgType('options', 'Object', bufferOrParams);
+      }
+      const p = (bufferOrParams ?? kEmpty) as { buffer?: ArrayBufferView; offset?: number; length?: number; position?: unknown };
+      buffer = p.buffer ?? Buffer.alloc(16384);
+      offset = p.offset ?? 0;
+      length = p.length ?? buffer.byteLength - (offset as number);
+      position = p.position ?? null;
+      validate.validateBuffer(buffer);
+    }
+    if (offset !== null && typeof offset === 'object') {
+      const o = offset as { offset?: number; length?: number; position?: unknown };
+      offset = o.offset ?? 0;
+      length = o.length ?? buffer.byteLength - (offset as number);
+      position = o.position ?? null;
+    }
+    if (offset == null) offset = 0;
+    else validate.validateInteger(offset, 'offset', 0);
+    length ??= buffer.byteLength - (offset as number);
+    if (length === 0) return { bytesRead: 0, buffer };
+    if (buffer.byteLength === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
+    validateOffsetLengthRead(offset as number, length as number, buffer.byteLength);
+    const pos = positionOf(position);
+    const view = asU8(buffer, offset as number, length as number);
+    const bytesRead = await this.#op('read', (fd) => op.read(fd, view, pos));
+    return { bytesRead, buffer };
+  }
+
+  async readv(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesRead: number; buffers: ArrayBufferView[] }> {
+    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'ArrayBufferView[]', buffers);
+    const pos = typeof position === 'number' ? position : -1;
+    const bytesRead = await this.#op('read', (fd) => op.readv(fd, buffers, pos));
+    return { bytesRead, buffers };
+  }
+
+  async write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
+    if ((buffer as ArrayBufferView | undefined)?.byteLength === 0) return { bytesWritten: 0, buffer };
+    let bytes: Uint8Array;
+    let pos: number | bigint = -1;
+    if (ArrayBuffer.isView(buffer)) {
+      let offset = offsetOrOptions;
+      if (offset !== null && typeof offset === 'object') {
+        const o = offset as { offset?: number; length?: number; position?: unknown };
+        offset = o.offset ?? 0;
+        length = o.length ?? buffer.byteLength - (offset as number);
+        position = o.position ?? null;
+      }
+      if (offset == null) offset = 0;
+      else validate.validateInteger(offset, 'offset', 0);
+      if (typeof length !== 'number') length = buffer.byteLength - (offset as number);
+      if (typeof position !== 'number' && typeof position !== 'bigint') position = null;
+      if ((offset as number) > buffer.byteLength) throw outOfRange('offset', `<= ${buffer.byteLength}`, offset);
+      if ((length as number) > buffer.byteLength - (offset as number)) throw outOfRange('length', `<= ${buffer.byteLength - (offset as number)}`, length);
+      validate.validateInteger(length, 'length', 0, 2 ** 31 - 1);
+      bytes = asU8(buffer, offset as number, length as number);
+      pos = position == null ? -1 : (position as number | bigint);
+    } else {
+      if (typeof buffer !== 'string') throw invalidArgType('buffer', ['string', 'Buffer', 'TypedArray', 'DataView'], buffer);
+      // write(string, position, encoding)
+      // An unknown encoding is utf8 to Node's binding.
+      const encoding = (typeof length === 'string' && Buffer.isEncoding(length) ? length : 'utf8') as BufferEncoding;
+      bytes = Buffer.from(buffer, encoding);
+      pos = typeof offsetOrOptions === 'number' ? offsetOrOptions : -1;
+    }
+    const bytesWritten = await this.#op('write', (fd) => op.write(fd, bytes, pos));
+    return { bytesWritten, buffer };
+  }
+
+  async writev(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesWritten: number; buffers: ArrayBufferView[] }> {
+    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'ArrayBufferView[]', buffers);
+    if (buffers.length === 0) return { bytesWritten: 0, buffers };
+    const pos = typeof position === 'number' ? position : -1;
+    const bytesWritten = await this.#op('write', (fd) => op.writev(fd, buffers, pos));
+    return { bytesWritten, buffers };
+  }
+
+  async stat(options?: { bigint?: boolean }): Promise<fs.Stats | fs.BigIntStats> {
+    const st = await this.#op('fstat', (fd) => op.statx('', { dirfd: fd, flags: uapi.AT_EMPTY_PATH, syscall: 'fstat' }));
+    return toStats(st, options?.bigint === true);
+  }
+
+  async sync(): Promise<void> {
+    await this.#op('fsync', (fd) => op.fsync(fd));
+  }
+
+  async datasync(): Promise<void> {
+    await this.#op('fdatasync', (fd) => op.fsync(fd, { datasync: true }));
+  }
+
+  async truncate(len = 0): Promise<void> {
+    validate.validateInteger(len, 'len');
+    const n = Math.max(0, len);
+    await this.#node('ftruncate', (fd) => promisify(fs.ftruncate)(fd, n));
+  }
+
+  async chmod(mode: fs.Mode): Promise<void> {
+    await this.#node('fchmod', (fd) => promisify(fs.fchmod)(fd, mode));
+  }
+
+  async chown(uid: number, gid: number): Promise<void> {
+    await this.#node('fchown', (fd) => promisify(fs.fchown)(fd, uid, gid));
+  }
+
+  async utimes(atime: fs.TimeLike, mtime: fs.TimeLike): Promise<void> {
+    await this.#node('futime', (fd) => promisify(fs.futimes)(fd, atime, mtime));
+  }
+
+  /** Reads from the current position to the end. */
+  async readFile(options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<string | Buffer> {
+    const { readAll } = await import('./readfile');
+    const opts = typeof options === 'string' ? { encoding: options } : options ?? {};
+    if (this.#fd === -1 || this.#closing) throw closedError('read');
+    this.#inflight++;
+    try {
+      const data = await readAll(this.#ring, this.#fd, opts.signal);
+      return opts.encoding ? data.toString(opts.encoding) : data;
+    } finally {
+      if (--this.#inflight === 0) this.#drained?.();
+    }
+  }
+
+  async writeFile(data: string | ArrayBufferView, options?: { encoding?: BufferEncoding | null } | BufferEncoding | null): Promise<void> {
+    const encoding = (typeof options === 'string' ? options : options?.encoding) ?? 'utf8';
+    let bytes = typeof data === 'string' ? Buffer.from(data, encoding) : asU8(data, 0, data.byteLength);
+    while (bytes.byteLength > 0) {
+      const chunk = bytes;
+      const n = await this.#op('write', (fd) => op.write(fd, chunk, -1));
+      bytes = bytes.subarray(n);
+    }
+  }
+
+  appendFile(data: string | ArrayBufferView, options?: { encoding?: BufferEncoding | null } | BufferEncoding | null): Promise<void> {
+    return this.writeFile(data, options);
+  }
+
+  createReadStream(options: { start?: number; end?: number; highWaterMark?: number; encoding?: BufferEncoding; autoClose?: boolean } = {}): fs.ReadStream {
+    return fs.createReadStream('', { ...options, fd: this.#fd, fs: this.#streamFs(options.autoClose) } as never);
+  }
+
+  createWriteStream(options: { start?: number; encoding?: BufferEncoding; autoClose?: boolean } = {}): fs.WriteStream {
+    return fs.createWriteStream('', { ...options, fd: this.#fd, fs: this.#streamFs(options.autoClose) } as never);
+  }
+
+  /** The stream's fs: Node's fd calls, and a close that closes this handle. */
+  #streamFs(autoClose = true) {
+    return {
+      open: fs.open,
+      read: fs.read,
+      write: fs.write,
+      writev: fs.writev,
+      close: (_fd: number, cb: (err?: Error | null) => void) => {
+        if (!autoClose) return cb(null);
+        this.close().then(() => cb(null), cb);
+      },
+    };
+  }
+
+  readLines(options?: { start?: number; end?: number; encoding?: BufferEncoding }): Interface {
+    return createInterface({ input: this.createReadStream(options), crlfDelay: Infinity });
+  }
+
+  readableWebStream(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      type: 'bytes',
+      pull: async (controller: ReadableByteStreamController) => {
+        const buf = Buffer.alloc(65536);
+        const { bytesRead } = await this.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) {
+          controller.close();
+          return;
+        }
+        controller.enqueue(new Uint8Array(buf.buffer, buf.byteOffset, bytesRead));
+      },
+    } as never);
+  }
+
+  /** Closes the fd once every op in flight on it has completed. Closing twice resolves. */
+  close = (): Promise<void> => {
+    if (this.#fd === -1) return Promise.resolve();
+    this.#closing ??= (async () => {
+      if (this.#inflight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+      const fd = this.#fd;
+      try {
+        await this.#ring.submit(op.close(fd));
+      } catch (err) {
+        this.#closing = undefined;
+        throw err;
+      }
+      this.#fd = -1;
+      this.emit('close');
+    })();
+    return this.#closing;
+  };
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

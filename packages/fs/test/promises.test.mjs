@@ -1,0 +1,287 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { both, node, sandbox, tree, uring } from './differential.mjs';
+import { isNative, implementation, mode } from '@uring/fs';
+import { defaultRing } from '@uring/core';
+
+const require = createRequire(import.meta.url);
+
+describe('@uring/fs/promises beside node:fs/promises', () => {
+  let box;
+  beforeEach(() => {
+    box = sandbox();
+    for (const root of Object.values(box.roots)) {
+      fs.writeFileSync(path.join(root, 'hello.txt'), 'hello world\n');
+      fs.writeFileSync(path.join(root, 'empty'), '');
+      fs.mkdirSync(path.join(root, 'dir'));
+      fs.writeFileSync(path.join(root, 'dir', 'inner'), Buffer.alloc(100_000, 7));
+      fs.mkdirSync(path.join(root, 'full'));
+      fs.writeFileSync(path.join(root, 'full', 'x'), 'x');
+      fs.symlinkSync(path.join(root, 'hello.txt'), path.join(root, 'link'));
+      fs.symlinkSync('nowhere', path.join(root, 'dangling'));
+    }
+  });
+  afterEach(() => box.cleanup());
+
+  const same = async (label, call) => {
+    const [a, b] = await both(box.roots, call);
+    expect(b, label).to.deep.equal(a);
+    expect(tree(box.roots.uring), `${label}: tree`).to.deep.equal(tree(box.roots.node));
+    return a;
+  };
+
+  it('runs on io_uring here and says so', () => {
+    expect(isNative()).to.equal(true);
+    expect(mode('readFile')).to.equal('io_uring');
+    expect(mode('readdir')).to.equal('node');
+    expect(implementation.stat).to.equal('io_uring');
+  });
+
+  it('has the same exports as node:fs/promises, through import and require', () => {
+    const names = (o) => Object.keys(o).filter((k) => !['__esModule', 'default'].includes(k)).sort();
+    expect(names(uring)).to.deep.equal(names(node));
+    expect(names(require('@uring/fs/promises'))).to.deep.equal(names(uring));
+    expect(Object.keys(require('@uring/fs/promises').default).sort()).to.deep.equal(Object.keys(node).sort());
+    expect(uring.constants).to.equal(fs.constants);
+  });
+
+  const rel = (root, ...p) => path.join(root, ...p);
+
+  it('readFile: results and errors', async () => {
+    const calls = {
+      utf8: (f, r) => f.readFile(rel(r, 'hello.txt'), 'utf8'),
+      buffer: (f, r) => f.readFile(rel(r, 'hello.txt')),
+      options: (f, r) => f.readFile(rel(r, 'hello.txt'), { encoding: 'base64' }),
+      latin1: (f, r) => f.readFile(rel(r, 'hello.txt'), 'latin1'),
+      hex: (f, r) => f.readFile(rel(r, 'hello.txt'), { encoding: 'hex', flag: 'r' }),
+      empty: (f, r) => f.readFile(rel(r, 'empty'), 'utf8'),
+      big: (f, r) => f.readFile(rel(r, 'dir', 'inner')),
+      link: (f, r) => f.readFile(rel(r, 'link'), 'utf8'),
+      url: (f, r) => f.readFile(new URL(`file://${rel(r, 'hello.txt')}`), 'utf8'),
+      missing: (f, r) => f.readFile(rel(r, 'missing')),
+      dangling: (f, r) => f.readFile(rel(r, 'dangling')),
+      directory: (f, r) => f.readFile(rel(r, 'dir')),
+      notdir: (f, r) => f.readFile(rel(r, 'hello.txt', 'x')),
+      relative: (f) => f.readFile('definitely-not-here.txt'),
+      nul: (f, r) => f.readFile(rel(r, 'a\0b')),
+      number: (f) => f.readFile(123456),
+      object: (f) => f.readFile({}),
+      badEncoding: (f, r) => f.readFile(rel(r, 'hello.txt'), 'klingon'),
+      badFlag: (f, r) => f.readFile(rel(r, 'hello.txt'), { flag: 'zz' }),
+      abortedSignal: (f, r) => f.readFile(rel(r, 'hello.txt'), { signal: AbortSignal.abort() }),
+      badSignal: (f, r) => f.readFile(rel(r, 'hello.txt'), { signal: 'x' }),
+      wplus: (f, r) => f.readFile(rel(r, 'hello.txt'), { flag: 'a+' }),
+    };
+    for (const [label, call] of Object.entries(calls)) await same(label, call);
+  });
+
+  it('readFile of a large file reads every byte', async () => {
+    const big = Buffer.alloc(5 * 1024 * 1024 + 3);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff;
+    for (const root of Object.values(box.roots)) fs.writeFileSync(path.join(root, 'big'), big);
+    const data = await uring.readFile(path.join(box.roots.uring, 'big'));
+    expect(data.equals(big)).to.equal(true);
+  });
+
+  it('writeFile and appendFile: results, trees and errors', async () => {
+    const calls = {
+      string: (f, r) => f.writeFile(rel(r, 'new.txt'), 'new data'),
+      buffer: (f, r) => f.writeFile(rel(r, 'new.bin'), Buffer.from([1, 2, 3])),
+      typed: (f, r) => f.writeFile(rel(r, 'typed'), new Uint16Array([1, 2, 3])),
+      encoding: (f, r) => f.writeFile(rel(r, 'enc'), 'aGVsbG8=', 'base64'),
+      mode: (f, r) => f.writeFile(rel(r, 'mode'), 'x', { mode: 0o600 }),
+      overwrite: (f, r) => f.writeFile(rel(r, 'hello.txt'), 'short'),
+      exclusive: (f, r) => f.writeFile(rel(r, 'hello.txt'), 'x', { flag: 'wx' }),
+      append: (f, r) => f.appendFile(rel(r, 'hello.txt'), 'more\n'),
+      appendNew: (f, r) => f.appendFile(rel(r, 'appended'), Buffer.from('a')),
+      appendFlag: (f, r) => f.writeFile(rel(r, 'hello.txt'), 'tail', { flag: 'a' }),
+      intoDir: (f, r) => f.writeFile(rel(r, 'dir'), 'x'),
+      missingParent: (f, r) => f.writeFile(rel(r, 'nope', 'x'), 'x'),
+      iterable: (f, r) => f.writeFile(rel(r, 'iter'), ['a', 'b', 'c']),
+      badData: (f, r) => f.writeFile(rel(r, 'bad'), 12345),
+      nullData: (f, r) => f.writeFile(rel(r, 'bad'), null),
+      nul: (f, r) => f.writeFile(rel(r, 'x\0y'), 'x'),
+      badMode: (f, r) => f.writeFile(rel(r, 'bm'), 'x', { mode: 'zzz' }),
+      aborted: (f, r) => f.writeFile(rel(r, 'ab'), 'x', { signal: AbortSignal.abort() }),
+      empty: (f, r) => f.writeFile(rel(r, 'empty2'), ''),
+    };
+    for (const [label, call] of Object.entries(calls)) await same(label, call);
+  });
+
+  it('stat, lstat: Stats with the same fields, types and methods; errors', async () => {
+    const calls = {
+      file: (f, r) => f.stat(rel(r, 'hello.txt')),
+      dir: (f, r) => f.stat(rel(r, 'dir')),
+      bigint: (f, r) => f.stat(rel(r, 'hello.txt'), { bigint: true }),
+      link: (f, r) => f.lstat(rel(r, 'link')),
+      followed: (f, r) => f.stat(rel(r, 'link')),
+      dangling: (f, r) => f.stat(rel(r, 'dangling')),
+      lstatDangling: (f, r) => f.lstat(rel(r, 'dangling')),
+      missing: (f, r) => f.stat(rel(r, 'missing')),
+      lmissing: (f, r) => f.lstat(rel(r, 'missing')),
+      notdir: (f, r) => f.stat(rel(r, 'hello.txt', 'x')),
+      badType: (f) => f.stat(42),
+      nul: (f) => f.stat('/tmp/\0'),
+      empty: (f) => f.stat(''),
+    };
+    for (const [label, call] of Object.entries(calls)) await same(label, call);
+  });
+
+  it('Stats values equal node:fs exactly, times included', async () => {
+    const p = path.join(box.roots.uring, 'hello.txt');
+    const [a, b] = [await node.stat(p), await uring.stat(p)];
+    expect(b).to.be.instanceOf(fs.Stats);
+    for (const k of Object.keys(a)) expect(b[k], k).to.deep.equal(a[k]);
+    const [c, d] = [await node.stat(p, { bigint: true }), await uring.stat(p, { bigint: true })];
+    for (const k of Object.keys(c)) expect(d[k], k).to.deep.equal(c[k]);
+  });
+
+  it('mkdir, rmdir, rename, unlink, link, symlink, truncate, copyFile: trees and errors', async () => {
+    const calls = {
+      mkdir: (f, r) => f.mkdir(rel(r, 'made')),
+      mkdirMode: (f, r) => f.mkdir(rel(r, 'made2'), 0o700),
+      mkdirOpts: (f, r) => f.mkdir(rel(r, 'made3'), { mode: 0o750 }),
+      mkdirExists: (f, r) => f.mkdir(rel(r, 'dir')),
+      mkdirMissingParent: (f, r) => f.mkdir(rel(r, 'a', 'b')),
+      mkdirRecursive: (f, r) => f.mkdir(rel(r, 'a', 'b', 'c'), { recursive: true }),
+      rmdir: (f, r) => f.rmdir(rel(r, 'made')),
+      rmdirNotEmpty: (f, r) => f.rmdir(rel(r, 'full')),
+      rmdirFile: (f, r) => f.rmdir(rel(r, 'hello.txt')),
+      rename: (f, r) => f.rename(rel(r, 'hello.txt'), rel(r, 'renamed.txt')),
+      renameMissing: (f, r) => f.rename(rel(r, 'missing'), rel(r, 'x')),
+      renameDirOverFile: (f, r) => f.rename(rel(r, 'dir'), rel(r, 'renamed.txt')),
+      renameOntoFull: (f, r) => f.rename(rel(r, 'a'), rel(r, 'full')),
+      unlink: (f, r) => f.unlink(rel(r, 'renamed.txt')),
+      unlinkDir: (f, r) => f.unlink(rel(r, 'dir')),
+      unlinkMissing: (f, r) => f.unlink(rel(r, 'missing')),
+      link: (f, r) => f.link(rel(r, 'empty'), rel(r, 'hard')),
+      linkExists: (f, r) => f.link(rel(r, 'empty'), rel(r, 'hard')),
+      symlink: (f, r) => f.symlink('empty', rel(r, 'soft')),
+      symlinkExists: (f, r) => f.symlink('empty', rel(r, 'soft')),
+      symlinkLoop: (f, r) => f.symlink('loop', rel(r, 'loop')),
+      readLoop: (f, r) => f.readFile(rel(r, 'loop')),
+      truncate: (f, r) => f.truncate(rel(r, 'dir', 'inner'), 10),
+      truncateMissing: (f, r) => f.truncate(rel(r, 'missing'), 1),
+      copy: (f, r) => f.copyFile(rel(r, 'dir', 'inner'), rel(r, 'copy')),
+      copyEmpty: (f, r) => f.copyFile(rel(r, 'empty'), rel(r, 'copy0')),
+      copyExcl: (f, r) => f.copyFile(rel(r, 'empty'), rel(r, 'copy'), fs.constants.COPYFILE_EXCL),
+      copyOver: (f, r) => f.copyFile(rel(r, 'empty'), rel(r, 'copy')),
+      copyMissing: (f, r) => f.copyFile(rel(r, 'missing'), rel(r, 'c2')),
+      copyDir: (f, r) => f.copyFile(rel(r, 'dir'), rel(r, 'c3')),
+      copyIntoMissing: (f, r) => f.copyFile(rel(r, 'empty'), rel(r, 'no', 'c4')),
+      copyBadMode: (f, r) => f.copyFile(rel(r, 'empty'), rel(r, 'c5'), 99),
+    };
+    for (const [label, call] of Object.entries(calls)) await same(label, call);
+  });
+
+  it('FileHandle: read/write overloads, readv/writev, stat, sync, truncate, readFile, close', async () => {
+    const session = async (f, r) => {
+      const out = [];
+      const h = await f.open(rel(r, 'fh'), 'w+');
+      out.push(typeof h.fd);
+      out.push(await h.write(Buffer.from('0123456789')));
+      out.push(await h.write('abc', 2));
+      out.push(await h.write('ZZ', null, 'utf8'));
+      out.push(await h.write(Buffer.from('xyz'), 1, 2, 0));
+      out.push(await h.write(Buffer.from('qq'), { position: 8 }));
+      out.push(await h.read(Buffer.alloc(4), 0, 4, 0));
+      out.push(await h.read(Buffer.alloc(6), { position: 2 }));
+      out.push(await h.read({ buffer: Buffer.alloc(3), position: 1 }));
+      out.push((await h.read()).bytesRead);
+      out.push(await h.read(Buffer.alloc(4), 0, 0, 0));
+      out.push(await h.writev([Buffer.from('v1'), Buffer.from('v2')], 0));
+      const a = Buffer.alloc(3);
+      const b = Buffer.alloc(3);
+      out.push((await h.readv([a, b], 0)).bytesRead, a.toString(), b.toString());
+      out.push((await h.stat()).size);
+      out.push(await h.sync(), await h.datasync());
+      out.push(await h.truncate(5));
+      out.push(await h.readFile('utf8'));
+      await h.close();
+      out.push(h.fd);
+      for (const call of [() => h.read(Buffer.alloc(1)), () => h.write('x'), () => h.stat(), () => h.sync()]) {
+        out.push(await call().catch((e) => [e.code, e.message, e.syscall]));
+      }
+      out.push(await h.close());
+      return out;
+    };
+    await same('session', session);
+  });
+
+  it('FileHandle bad input: the same errors as Node', async () => {
+    const calls = {
+      negOffset: (h) => h.read(Buffer.alloc(4), -1),
+      longLength: (h) => h.read(Buffer.alloc(4), 0, 10),
+      emptyBuffer: (h) => h.read(Buffer.alloc(0), 0, 1),
+      floatOffset: (h) => h.read(Buffer.alloc(4), 1.5),
+      badOffsetType: (h) => h.read(Buffer.alloc(4), '1'),
+      badParams: (h) => h.read(5),
+      negPosition: (h) => h.read(Buffer.alloc(4), 0, 4, -2),
+      bigPosition: (h) => h.read(Buffer.alloc(4), 0, 4, 2n ** 63n),
+      bigintPosition: (h) => h.read(Buffer.alloc(4), 0, 4, 5n),
+      floatPosition: (h) => h.read(Buffer.alloc(4), 0, 4, 1.5),
+      writeNumber: (h) => h.write(1234),
+      writeOffsetPast: (h) => h.write(Buffer.from('ab'), 5),
+      writeLengthPast: (h) => h.write(Buffer.from('ab'), 0, 5),
+      writeBadEncoding: (h) => h.write('x', 0, 'klingon'),
+      truncateBad: (h) => h.truncate('x'),
+    };
+    for (const [label, call] of Object.entries(calls)) {
+      await same(label, async (f, r) => {
+        const h = await f.open(rel(r, 'hello.txt'), 'r+');
+        try {
+          return await call(h);
+        } finally {
+          await h.close();
+        }
+      });
+    }
+  });
+
+  it('open: flags, modes and errors as Node', async () => {
+    const calls = {};
+    for (const flag of ['r', 'r+', 'w', 'wx', 'w+', 'a', 'ax', 'a+', 'as', 'rs+', fs.constants.O_RDONLY, 'zz', 3.5, null]) {
+      calls[`flag ${String(flag)}`] = async (f, r) => {
+        const h = await f.open(rel(r, 'hello.txt'), flag);
+        await h.close();
+        return 'opened';
+      };
+    }
+    Object.assign(calls, {
+      create: async (f, r) => (await f.open(rel(r, 'created'), 'w', 0o640)).close(),
+      badMode: (f, r) => f.open(rel(r, 'created2'), 'w', 'rw'),
+      missing: (f, r) => f.open(rel(r, 'missing')),
+      exclExisting: (f, r) => f.open(rel(r, 'hello.txt'), 'wx'),
+      writeDir: (f, r) => f.open(rel(r, 'dir'), 'w'),
+      badPath: (f) => f.open(undefined),
+      nul: (f) => f.open('a\0'),
+    });
+    for (const [label, call] of Object.entries(calls)) await same(label, call);
+  });
+
+  it('passes the signal: a readFile aborted mid-flight rejects with AbortError', async () => {
+    const ac = new AbortController();
+    const p = uring.readFile(path.join(box.roots.uring, 'dir', 'inner'), { signal: ac.signal });
+    ac.abort();
+    const err = await p.then(() => null, (e) => e);
+    // Aborted before or after the kernel finished: either way no half result is returned as success after abort.
+    if (err) expect(err.name).to.equal('AbortError');
+  });
+
+  it('batches: 1,000 stats in one tick go to the kernel together', async () => {
+    const p = path.join(box.roots.uring, 'hello.txt');
+    const stats = await Promise.all(Array.from({ length: 1000 }, () => uring.stat(p)));
+    expect(stats.every((s) => s.size === 12)).to.equal(true);
+    expect(defaultRing().inflight).to.equal(0);
+  });
+
+  it('closes every fixed-file slot and fd it opens', async () => {
+    const before = fs.readdirSync('/proc/self/fd').length;
+    for (let i = 0; i < 200; i++) await uring.readFile(path.join(box.roots.uring, 'hello.txt'));
+    await Promise.all(Array.from({ length: 200 }, () => uring.writeFile(path.join(box.roots.uring, 'w'), 'x')));
+    await Promise.all(Array.from({ length: 100 }, async () => (await uring.open(path.join(box.roots.uring, 'hello.txt'))).close()));
+    expect(fs.readdirSync('/proc/self/fd').length).to.equal(before);
+  });
+});
