@@ -21,3 +21,6 @@ export { sys } from './sys';
 export { chain, hardChain, runChain, observeChain, Chain, type ChainError, type ChainOptions, type StepResult } from './chain';
 export { observe } from './observe';
 export { FileTable, BufferTable } from './register';
+export { BufferRing } from './pbuf';
+export { encodeSockaddr, decodeSockaddr, AF_INET, AF_INET6, AF_UNIX, SOCKADDR_STORAGE, type SocketAddress } from './sockaddr';
+export * as sockopt from './sockopt';

@@ -25,3 +25,27 @@ export { getxattr, fgetxattr, setxattr, fsetxattr } from './xattr';
 export { timeout, timeoutRemove, timeoutUpdate, linkTimeout, timespec, type Duration, type Clock, type TimeoutOptions, type TimeoutResult } from './timeout';
 export { cancel, cancelFd, cancelAll, cancelOp } from './cancel';
 export { pollAdd, pollRemove, epollCtl, POLLIN, POLLOUT, POLLPRI, POLLERR, POLLHUP, POLLRDHUP, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD } from './poll';
+export {
+  socket,
+  connect,
+  accept,
+  send,
+  recv,
+  recvMultishot,
+  sendmsg,
+  recvmsg,
+  shutdown,
+  bind,
+  listen,
+  SOCK_STREAM,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+  SOCK_CLOEXEC,
+  MSG_NOSIGNAL,
+  MSG_WAITALL,
+  SHUT_RD,
+  SHUT_WR,
+  SHUT_RDWR,
+  type AcceptOptions,
+  type RecvmsgResult,
+} from './socket';

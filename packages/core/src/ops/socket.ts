@@ -1,0 +1,224 @@
+/** SOCKET, CONNECT, ACCEPT (and multishot), SEND, RECV (and multishot), SENDMSG, RECVMSG, SEND_ZC, SHUTDOWN, BIND, LISTEN. */
+import { systemError } from '../errors';
+import type { OpSpec } from '../op';
+import { prepRw, setBufIndex, setFileIndex, setIoprio, setOpFlags } from '../sqe';
+import { sys } from '../sys';
+import { IORING_ACCEPT_MULTISHOT, IORING_FILE_INDEX_ALLOC, IORING_RECV_MULTISHOT, IOSQE_BUFFER_SELECT, Opcode } from '../uapi';
+import { validateBuffer, validateFd, validateInteger, validateUint32 } from '../validate';
+import { addressOf, iovecs } from './common';
+
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const MSG_NOSIGNAL = 0x4000;
+export const MSG_WAITALL = 0x100;
+export const SHUT_RD = 0;
+export const SHUT_WR = 1;
+export const SHUT_RDWR = 2;
+
+const closeLeaked = (res: number) => {
+  sys().close(res);
+};
+
+/** socket(2). Resolves with the fd (or a fixed slot with `fileIndex`). */
+export function socket(domain: number, type: number, protocol = 0, options: { fileIndex?: number | 'alloc' } = {}): OpSpec<number> {
+  validateUint32(domain, 'domain');
+  validateUint32(type, 'type');
+  validateUint32(protocol, 'protocol');
+  const index = options.fileIndex === 'alloc' ? IORING_FILE_INDEX_ALLOC : options.fileIndex;
+  return {
+    opcode: Opcode.SOCKET,
+    syscall: 'socket',
+    prep(v, o) {
+      // domain in fd, type in off, protocol in len.
+      prepRw(v, o, Opcode.SOCKET, domain, 0, protocol, type);
+      if (index !== undefined) setFileIndex(v, o, index);
+    },
+    discard: index === undefined ? closeLeaked : undefined,
+  };
+}
+
+/** connect(2) to an encoded sockaddr (see encodeSockaddr). */
+export function connect(fd: number, addr: Uint8Array): OpSpec<number> {
+  validateFd(fd);
+  validateBuffer(addr, 'addr');
+  const a = addressOf(addr);
+  return {
+    opcode: Opcode.CONNECT,
+    syscall: 'connect',
+    keep: addr,
+    prep: (v, o) => prepRw(v, o, Opcode.CONNECT, fd, a, 0, addr.length),
+  };
+}
+
+export interface AcceptOptions {
+  /** One SQE, a CQE per connection until cancelled (IORING_ACCEPT_MULTISHOT). */
+  multishot?: boolean;
+  /** accept4 flags (default SOCK_CLOEXEC). */
+  flags?: number;
+  /** Accept into the fixed-file table ('alloc': the kernel picks a slot). */
+  fileIndex?: number | 'alloc';
+  /** A buffer (>= 128 bytes) that receives the peer's sockaddr (single-shot only). */
+  peer?: Uint8Array;
+}
+
+/** accept4(2). Resolves with the new fd (or slot). With `multishot`, every CQE is a connection. */
+export function accept(fd: number, options: AcceptOptions = {}): OpSpec<number> {
+  validateFd(fd);
+  const flags = options.flags ?? SOCK_CLOEXEC;
+  const index = options.fileIndex === 'alloc' ? IORING_FILE_INDEX_ALLOC : options.fileIndex;
+  const peer = options.peer;
+  const lenBuf = peer ? new Uint32Array([peer.length]) : undefined;
+  const peerAddr = peer ? addressOf(peer) : 0;
+  const lenAddr = lenBuf ? addressOf(lenBuf) : 0;
+  return {
+    opcode: Opcode.ACCEPT,
+    syscall: 'accept',
+    keep: [peer, lenBuf],
+    prep(v, o) {
+      prepRw(v, o, Opcode.ACCEPT, fd, peerAddr, 0, lenAddr);
+      setOpFlags(v, o, flags);
+      if (options.multishot) setIoprio(v, o, IORING_ACCEPT_MULTISHOT);
+      if (index !== undefined) setFileIndex(v, o, index);
+    },
+    discard: index === undefined ? closeLeaked : undefined,
+  };
+}
+
+/** send(2) of `buffer`; MSG_NOSIGNAL is always added (EPIPE instead of SIGPIPE). Resolves with bytes sent. */
+export function send(fd: number, buffer: ArrayBufferView, flags = 0, options: { zeroCopy?: boolean } = {}): OpSpec<number> {
+  validateFd(fd);
+  validateBuffer(buffer);
+  validateUint32(flags, 'flags');
+  const opcode = options.zeroCopy ? Opcode.SEND_ZC : Opcode.SEND;
+  const a = addressOf(buffer);
+  return {
+    opcode,
+    syscall: 'send',
+    keep: buffer,
+    prep(v, o) {
+      prepRw(v, o, opcode, fd, a, buffer.byteLength, 0);
+      setOpFlags(v, o, flags | MSG_NOSIGNAL);
+    },
+  };
+}
+
+/** recv(2) into `buffer`. Resolves with bytes received (0: the peer closed). */
+export function recv(fd: number, buffer: ArrayBufferView, flags = 0): OpSpec<number> {
+  validateFd(fd);
+  validateBuffer(buffer);
+  validateUint32(flags, 'flags');
+  const a = addressOf(buffer);
+  return {
+    opcode: Opcode.RECV,
+    syscall: 'recv',
+    keep: buffer,
+    prep(v, o) {
+      prepRw(v, o, Opcode.RECV, fd, a, buffer.byteLength, 0);
+      setOpFlags(v, o, flags);
+    },
+  };
+}
+
+/**
+ * Multishot recv into a provided buffer group: one SQE, a CQE per chunk
+ * (res = bytes, the buffer id in flags >> 16) until the kernel ends it
+ * (EOF: res 0; ENOBUFS when the group ran dry; or cancel).
+ */
+export function recvMultishot(fd: number, bufferGroup: number, flags = 0): OpSpec<number> {
+  validateFd(fd);
+  validateInteger(bufferGroup, 'bufferGroup', 0, 0xffff);
+  return {
+    opcode: Opcode.RECV,
+    syscall: 'recv',
+    sqeFlags: IOSQE_BUFFER_SELECT,
+    prep(v, o) {
+      prepRw(v, o, Opcode.RECV, fd, 0, 0, 0);
+      setOpFlags(v, o, flags);
+      setIoprio(v, o, IORING_RECV_MULTISHOT);
+      setBufIndex(v, o, bufferGroup);
+    },
+  };
+}
+
+/** struct msghdr (56 bytes on 64-bit) over `buffers`, with room for a peer address when `name` is given. */
+function msghdr(buffers: readonly ArrayBufferView[], name?: Uint8Array) {
+  const iov = iovecs(buffers);
+  const hdr = new Uint8Array(56);
+  const v = new DataView(hdr.buffer);
+  if (name) {
+    v.setBigUint64(0, BigInt(addressOf(name)), true);
+    v.setUint32(8, name.length, true);
+  }
+  v.setBigUint64(16, BigInt(addressOf(iov)), true);
+  v.setBigUint64(24, BigInt(buffers.length), true);
+  return { hdr, iov, view: v };
+}
+
+/** sendmsg(2): `name` is an encoded destination (UDP). */
+export function sendmsg(fd: number, buffers: readonly ArrayBufferView[], name?: Uint8Array, flags = 0): OpSpec<number> {
+  validateFd(fd);
+  buffers.forEach((b, i) => validateBuffer(b, `buffers[${i}]`));
+  const m = msghdr(buffers, name);
+  const a = addressOf(m.hdr);
+  return {
+    opcode: Opcode.SENDMSG,
+    syscall: 'sendmsg',
+    keep: [m, buffers, name],
+    prep(v, o) {
+      prepRw(v, o, Opcode.SENDMSG, fd, a, 1, 0);
+      setOpFlags(v, o, flags | MSG_NOSIGNAL);
+    },
+  };
+}
+
+export interface RecvmsgResult {
+  bytes: number;
+  /** Length of the sender's address written into `name`. */
+  nameLength: number;
+  /** MSG_TRUNC etc. */
+  flags: number;
+}
+
+/** recvmsg(2) into `buffers`; the sender's address lands in `name` (>= 128 bytes). */
+export function recvmsg(fd: number, buffers: readonly ArrayBufferView[], name?: Uint8Array, flags = 0): OpSpec<RecvmsgResult> {
+  validateFd(fd);
+  buffers.forEach((b, i) => validateBuffer(b, `buffers[${i}]`));
+  const m = msghdr(buffers, name);
+  const a = addressOf(m.hdr);
+  return {
+    opcode: Opcode.RECVMSG,
+    syscall: 'recvmsg',
+    keep: [m, buffers, name],
+    prep(v, o) {
+      prepRw(v, o, Opcode.RECVMSG, fd, a, 1, 0);
+      setOpFlags(v, o, flags);
+    },
+    complete(res) {
+      if (res < 0) throw systemError(res, 'recvmsg');
+      return { bytes: res, nameLength: m.view.getUint32(8, true), flags: m.view.getInt32(48, true) };
+    },
+  };
+}
+
+/** shutdown(2): SHUT_RD, SHUT_WR (half-close) or SHUT_RDWR. */
+export function shutdown(fd: number, how = SHUT_WR): OpSpec<number> {
+  validateFd(fd);
+  validateInteger(how, 'how', 0, 2);
+  return { opcode: Opcode.SHUTDOWN, syscall: 'shutdown', prep: (v, o) => prepRw(v, o, Opcode.SHUTDOWN, fd, 0, how, 0) };
+}
+
+/** bind(2) as an op (6.11+; probe 'BIND'). */
+export function bind(fd: number, addr: Uint8Array): OpSpec<number> {
+  validateFd(fd);
+  const a = addressOf(addr);
+  return { opcode: Opcode.BIND, syscall: 'bind', keep: addr, prep: (v, o) => prepRw(v, o, Opcode.BIND, fd, a, 0, addr.length) };
+}
+
+/** listen(2) as an op (6.11+; probe 'LISTEN'). */
+export function listen(fd: number, backlog = 511): OpSpec<number> {
+  validateFd(fd);
+  validateUint32(backlog, 'backlog');
+  return { opcode: Opcode.LISTEN, syscall: 'listen', prep: (v, o) => prepRw(v, o, Opcode.LISTEN, fd, 0, backlog, 0) };
+}
