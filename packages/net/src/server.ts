@@ -1,0 +1,142 @@
+/**
+ * A listening socket whose connections are an Observable and an async
+ * iterable, fed by one multishot ACCEPT (re-armed when the kernel ends it).
+ * close() cancels the accept in the kernel and closes the socket.
+ */
+import fs from 'node:fs';
+import { defaultRing, op, sockopt, type OpHandle, type Ring } from '@uring/core';
+import { Observable, Subject } from 'rxjs';
+import { resolve } from './address';
+import { Connection } from './connection';
+import { listenError } from './errors';
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+  /** A Unix socket path instead of host/port. */
+  path?: string;
+  backlog?: number;
+  signal?: AbortSignal;
+  ring?: Ring;
+}
+
+export class Server implements AsyncIterable<Connection> {
+  readonly fd: number;
+  readonly ring: Ring;
+  readonly #path: string | undefined;
+  readonly #subject = new Subject<Connection>();
+  #accept: OpHandle | undefined;
+  #subscribers = 0;
+  #closed = false;
+
+  constructor(fd: number, ring: Ring, path?: string) {
+    this.fd = fd;
+    this.ring = ring;
+    this.#path = path;
+  }
+
+  /** `{ address, family, port }` like net.Server#address(), or the path for a Unix socket. */
+  address(): { address: string; family: string; port: number } | string | null {
+    if (this.#closed) return null;
+    if (this.#path !== undefined) return this.#path;
+    const a = sockopt.sockname(this.fd);
+    return { address: a.address, family: a.family, port: a.port };
+  }
+
+  /** Accepted connections; accepting runs while someone subscribes. */
+  get connections$(): Observable<Connection> {
+    return new Observable<Connection>((subscriber) => {
+      const sub = this.#subject.subscribe(subscriber);
+      if (this.#closed) {
+        subscriber.complete();
+        return;
+      }
+      if (this.#subscribers++ === 0) this.#arm();
+      return () => {
+        sub.unsubscribe();
+        if (--this.#subscribers === 0) this.#accept?.cancel();
+      };
+    });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Connection> {
+    const queue: Connection[] = [];
+    let waiter: ((r: IteratorResult<Connection>) => void) | undefined;
+    let done = false;
+    let failure: Error | undefined;
+    let rejecter: ((e: Error) => void) | undefined;
+    const sub = this.connections$.subscribe({
+      next: (c) => (waiter ? (waiter({ value: c, done: false }), (waiter = undefined)) : queue.push(c)),
+      complete: () => {
+        done = true;
+        waiter?.({ value: undefined, done: true });
+      },
+      error: (e: Error) => {
+        failure = e;
+        rejecter?.(e);
+      },
+    });
+    return {
+      next: () =>
+        new Promise((res, rej) => {
+          if (queue.length > 0) return res({ value: queue.shift()!, done: false });
+          if (failure) return rej(failure);
+          if (done) return res({ value: undefined, done: true });
+          waiter = res;
+          rejecter = rej;
+        }),
+      return: async () => {
+        sub.unsubscribe();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  #arm(): void {
+    if (this.#closed || this.#accept) return;
+    this.#accept = this.ring.start(op.accept(this.fd, { multishot: true }), (res, _flags, more) => {
+      if (res >= 0) {
+        const conn = new Connection(res, this.ring);
+        if (this.#subscribers === 0) void conn.close();
+        else this.#subject.next(conn);
+      }
+      // A failed accept (EMFILE, ECONNABORTED) ends the multishot: re-armed below, so the server keeps serving.
+      if (more) return;
+      this.#accept = undefined;
+      if (this.#subscribers > 0 && !this.#closed) this.#arm();
+    });
+  }
+
+  /** Stops accepting (cancelled in the kernel) and closes the listening socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#accept) await this.ring.submit(op.cancelFd(this.fd, { all: true })).catch(() => {});
+    await this.ring.submit(op.close(this.fd)).catch(() => {});
+    if (this.#path !== undefined) fs.rmSync(this.#path, { force: true });
+    this.#subject.complete();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** Binds and listens (IPv4, IPv6 or a Unix path). Rejects like Node: `listen EADDRINUSE: address already in use 127.0.0.1:80`. */
+export async function listen(options: ListenOptions = {}): Promise<Server> {
+  const ring = options.ring ?? defaultRing();
+  const ep = await resolve(options, '0.0.0.0');
+  if (options.signal?.aborted) throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
+  const fd = await ring.submit(op.socket(ep.domain, op.SOCK_STREAM | op.SOCK_CLOEXEC));
+  try {
+    if (options.path === undefined) sockopt.setsockoptInt(fd, sockopt.SOL_SOCKET, sockopt.SO_REUSEADDR, 1);
+    sockopt.bind(fd, ep.sockaddr);
+    sockopt.listen(fd, options.backlog ?? 511);
+  } catch (err) {
+    await ring.submit(op.close(fd)).catch(() => {});
+    throw listenError((err as { errno: number }).errno, ep.address, options.path === undefined ? ep.port : undefined);
+  }
+  const server = new Server(fd, ring, options.path);
+  options.signal?.addEventListener('abort', () => void server.close(), { once: true });
+  return server;
+}

@@ -1,0 +1,232 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { firstValueFrom, from, toArray, take } from 'rxjs';
+import { defaultRing } from '@uring/core';
+import { listen, connect, toDuplex, lines, lengthPrefixed, chunks, frame, bindUdp } from '@uring/net';
+
+const fdCount = () => fs.readdirSync('/proc/self/fd').length;
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+/** An echo server on @uring/net: every connection echoes until EOF. */
+async function echoServer(opts = { port: 0, host: '127.0.0.1' }) {
+  const server = await listen(opts);
+  const sub = server.connections$.subscribe(async (conn) => {
+    try {
+      for await (const chunk of conn) await conn.send(chunk);
+    } catch {
+      // a reset peer: this connection is done, the server goes on
+    } finally {
+      await conn.close();
+    }
+  });
+  return { server, port: server.address().port, stop: async () => { sub.unsubscribe(); await server.close(); } };
+}
+
+describe('@uring/net', () => {
+  it('echoes bytes for a node:net client', async () => {
+    const { port, stop } = await echoServer();
+    const got = await new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1');
+      const parts = [];
+      s.on('data', (d) => { parts.push(d); if (Buffer.concat(parts).length === 5) { s.end(); resolve(Buffer.concat(parts).toString()); } });
+      s.on('error', reject);
+      s.write('hello');
+    });
+    expect(got).to.equal('hello');
+    await stop();
+  });
+
+  it('a @uring/net client talks to a node:net server; EOF ends the iteration', async () => {
+    const server = net.createServer((s) => s.end('from node'));
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const conn = await connect({ host: '127.0.0.1', port: server.address().port });
+    expect(conn.remoteAddress).to.equal('127.0.0.1');
+    expect(conn.remotePort).to.equal(server.address().port);
+    const parts = [];
+    for await (const c of conn) parts.push(c);
+    expect(Buffer.concat(parts).toString()).to.equal('from node');
+    await conn.close();
+    server.close();
+  });
+
+  it('data as an Observable, with the lines operator', async () => {
+    const server = net.createServer((s) => { s.write('one\ntw'); setTimeout(() => s.end('o\r\nthree'), 5); });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const conn = await connect({ host: 'localhost', port: server.address().port });
+    expect(await firstValueFrom(conn.data$.pipe(lines(), toArray()))).to.deep.equal(['one', 'two', 'three']);
+    await conn.close();
+    server.close();
+  });
+
+  it('operators: length-prefixed frames and fixed chunks across chunk boundaries', async () => {
+    const bytes = Buffer.concat([frame(Buffer.from('a')), frame(Buffer.from('bcd')), frame(Buffer.alloc(0))]);
+    const split = [bytes.subarray(0, 3), bytes.subarray(3, 6), bytes.subarray(6)];
+    expect((await firstValueFrom(from(split).pipe(lengthPrefixed(), toArray()))).map(String)).to.deep.equal(['a', 'bcd', '']);
+    expect((await firstValueFrom(from([Buffer.from('abcde'), Buffer.from('fg')]).pipe(chunks(3), toArray()))).map(String)).to.deep.equal(['abc', 'def', 'g']);
+  });
+
+  it('half-close: shutdown sends EOF, the peer can still answer', async () => {
+    const server = net.createServer((s) => { const parts = []; s.on('data', (d) => parts.push(d)); s.on('end', () => s.end(`got ${Buffer.concat(parts)}`)); });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const conn = await connect({ port: server.address().port, host: '127.0.0.1' });
+    await conn.send('request');
+    await conn.shutdown();
+    const parts = [];
+    for await (const c of conn) parts.push(c);
+    expect(Buffer.concat(parts).toString()).to.equal('got request');
+    await conn.close();
+    server.close();
+  });
+
+  it('errors as Node: ECONNREFUSED, EADDRINUSE, ETIMEDOUT-style deadline, send after close', async () => {
+    const probe = net.createServer();
+    await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+    const port = probe.address().port;
+    const inUse = await listen({ port, host: '127.0.0.1' }).catch((e) => e);
+    const nodeInUse = await new Promise((r) => { const s = net.createServer(); s.once('error', r); s.listen(port, '127.0.0.1'); });
+    for (const k of ['code', 'errno', 'syscall', 'address', 'port', 'message']) expect(inUse[k], k).to.equal(nodeInUse[k]);
+    probe.close();
+    await settle();
+    const refused = await connect({ port, host: '127.0.0.1' }).catch((e) => e);
+    const nodeRefused = await new Promise((r) => net.connect(port, '127.0.0.1').once('error', r));
+    for (const k of ['code', 'errno', 'syscall', 'address', 'port', 'message']) expect(refused[k], k).to.equal(nodeRefused[k]);
+    const { port: p2, stop } = await echoServer();
+    const conn = await connect({ port: p2, host: '127.0.0.1' });
+    await conn.close();
+    expect((await conn.send('x').catch((e) => e)).code).to.equal('ERR_SOCKET_CLOSED');
+    await stop();
+  });
+
+  it('a peer that resets mid-stream errors that connection only; the server keeps serving', async () => {
+    const { port, stop } = await echoServer();
+    const victim = net.connect(port, '127.0.0.1');
+    await new Promise((r) => victim.on('connect', r));
+    victim.write('partial');
+    victim.resetAndDestroy();
+    const client = await connect({ port, host: '127.0.0.1' });
+    await client.send('still here');
+    const it = client[Symbol.asyncIterator]();
+    const { value } = await it.next();
+    expect(value.toString()).to.equal('still here');
+    await client.close();
+    await stop();
+  });
+
+  it('our receiving side sees a reset as ECONNRESET on the iterator', async () => {
+    const server = await listen({ port: 0, host: '127.0.0.1' });
+    const accepted = firstValueFrom(server.connections$);
+    const s = net.connect(server.address().port, '127.0.0.1');
+    const connected = new Promise((r) => s.on('connect', r));
+    const conn = await accepted;
+    await connected;
+    s.resetAndDestroy();
+    const err = await (async () => { for await (const _ of conn) { /* drain */ } })().catch((e) => e);
+    expect(err.code).to.equal('ECONNRESET');
+    expect(err.syscall).to.equal('read');
+    await conn.close();
+    await server.close();
+  });
+
+  it('backpressure: a consumer that lags pauses receiving; a peer that never reads leaves sends pending', async () => {
+    const server = await listen({ port: 0, host: '127.0.0.1' });
+    const accepted = firstValueFrom(server.connections$);
+    const sender = await connect({ port: server.address().port, host: '127.0.0.1' });
+    const receiver = await accepted;
+    const it = receiver[Symbol.asyncIterator]();
+    await sender.send(Buffer.alloc(1));
+    expect((await it.next()).value.length).to.equal(1); // receiving runs... and now the consumer lags
+    const big = Buffer.alloc(64 << 20, 1);
+    let done = false;
+    const sending = sender.send(big).then(() => { done = true; });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(done).to.equal(false); // the kernel buffers filled; the send waits, nothing piles up in JS
+    let total = 0;
+    while (total < big.length) total += (await it.next()).value.length;
+    await sending;
+    expect(total).to.equal(big.length);
+    await sender.close();
+    await receiver.close();
+    await server.close();
+  });
+
+  it('1,000 concurrent connections echo, and every fd is closed afterwards', async function () {
+    this.timeout(60_000);
+    const before = fdCount();
+    const { port, stop } = await echoServer();
+    const n = 1000;
+    const results = await Promise.all(Array.from({ length: n }, async (_, i) => {
+      const c = await connect({ port, host: '127.0.0.1' });
+      const msg = `message ${i}`;
+      await c.send(msg);
+      const it = c[Symbol.asyncIterator]();
+      let got = '';
+      while (got.length < msg.length) got += (await it.next()).value.toString();
+      await c.close();
+      return got === msg;
+    }));
+    expect(results.every(Boolean)).to.equal(true);
+    await stop();
+    await settle();
+    expect(fdCount()).to.be.at.most(before + 1); // the shared buffer ring is memory, not an fd
+  });
+
+  it('Unix socket paths', async () => {
+    const p = path.join(os.tmpdir(), `uring-net-${process.pid}.sock`);
+    const { stop } = await echoServer({ path: p });
+    const c = await connect({ path: p });
+    await c.send('unix');
+    const { value } = await c[Symbol.asyncIterator]().next();
+    expect(value.toString()).to.equal('unix');
+    await c.close();
+    await stop();
+    expect(fs.existsSync(p)).to.equal(false);
+  });
+
+  it('serves node:http over @uring/net connections to a real HTTP client', async () => {
+    const server = await listen({ port: 0, host: '127.0.0.1' });
+    const app = http.createServer((req, res) => res.end(`you asked for ${req.url}`));
+    const sub = server.connections$.subscribe((conn) => app.emit('connection', toDuplex(conn)));
+    const res = await fetch(`http://127.0.0.1:${server.address().port}/hello`);
+    expect(res.status).to.equal(200);
+    expect(await res.text()).to.equal('you asked for /hello');
+    sub.unsubscribe();
+    await server.close();
+    app.close();
+  });
+
+  it('closing the server cancels the accept in the kernel', async () => {
+    const server = await listen({ port: 0, host: '127.0.0.1' });
+    const sub = server.connections$.subscribe(() => {});
+    await settle();
+    const before = defaultRing().inflight;
+    await server.close();
+    await settle();
+    expect(defaultRing().inflight).to.be.below(before);
+    expect(server.address()).to.equal(null);
+    sub.unsubscribe();
+  });
+
+  it('UDP: datagrams as an observable, send to a port', async () => {
+    const a = await bindUdp({ host: '127.0.0.1' });
+    const b = await bindUdp({ host: '127.0.0.1' });
+    const got = firstValueFrom(a.messages$().pipe(take(2), toArray()));
+    await b.send('one', a.address().port);
+    await b.send('two', a.address().port);
+    const msgs = await got;
+    expect(msgs.map((m) => m.data.toString())).to.deep.equal(['one', 'two']);
+    expect(msgs[0].from.port).to.equal(b.address().port);
+    await a.close();
+    await b.close();
+  });
+
+  it('rejects bad ports like node:net', async () => {
+    const err = await listen({ port: 70000 }).catch((e) => e);
+    expect(err.code).to.equal('ERR_SOCKET_BAD_PORT');
+    const err2 = await connect({ port: 'x' }).catch((e) => e);
+    expect(err2.code).to.equal('ERR_INVALID_ARG_TYPE');
+  });
+});
