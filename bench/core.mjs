@@ -1,0 +1,124 @@
+// bench/core: NOPs serial and batched, 4 KiB random reads at queue depths 1/32/128 on a page-cached
+// 256 MiB file (node:fs/promises FileHandle.read beside @uring/core, same file, same run), and copying
+// a 256 MiB file (fs.promises.copyFile, a read/write loop, and the cp example's linked chains).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Ring, op } from '@uring/core';
+import { caseArgs, limit, rate, report, runCase } from './lib.mjs';
+
+const self = fileURLToPath(import.meta.url);
+const FILE = path.join(os.tmpdir(), 'uring-bench-256m');
+const SIZE = 256 << 20;
+const BLOCKS = SIZE / 4096;
+
+function ensureFile() {
+  if (!fs.existsSync(FILE) || fs.statSync(FILE).size !== SIZE) {
+    const chunk = Buffer.alloc(1 << 20);
+    const fd = fs.openSync(FILE, 'w');
+    for (let i = 0; i < 256; i++) fs.writeSync(fd, chunk.fill(i));
+    fs.closeSync(fd);
+  }
+  // The VM trims the page cache from outside: read it back in right before timing.
+  execFileSync('cat', [FILE], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 });
+}
+
+const randomPos = () => Math.floor(Math.random() * BLOCKS) * 4096;
+
+async function randRead(side, depth) {
+  const bufs = Array.from({ length: depth }, () => Buffer.alloc(4096));
+  if (side === 'node') {
+    const fh = await fs.promises.open(FILE, 'r');
+    return rate(async () => {
+      await Promise.all(bufs.map(async (b) => { for (let i = 0; i < 64; i++) await fh.read(b, 0, 4096, randomPos()); }));
+      return depth * 64;
+    });
+  }
+  const ring = new Ring({ entries: 256 });
+  const fd = fs.openSync(FILE, 'r');
+  return rate(async () => {
+    await Promise.all(bufs.map(async (b) => { for (let i = 0; i < 64; i++) await ring.submit(op.read(fd, b, randomPos())); }));
+    return depth * 64;
+  });
+}
+
+const cases = {
+  'nop serial': async () => {
+    const ring = new Ring({ entries: 256 });
+    const spec = op.nop();
+    return rate(async () => { for (let i = 0; i < 10_000; i++) await ring.submit(spec); return 10_000; });
+  },
+  'nop batched': async () => {
+    const ring = new Ring({ entries: 4096 });
+    const spec = op.nop();
+    return rate(async () => {
+      const ps = new Array(4096);
+      for (let i = 0; i < 4096; i++) ps[i] = ring.submit(spec);
+      await Promise.all(ps);
+      return 4096;
+    });
+  },
+  'randread qd1': (side) => randRead(side, 1),
+  'randread qd32': (side) => randRead(side, 32),
+  'randread qd128': (side) => randRead(side, 128),
+  'copy 256 MiB': async (side) => {
+    const dst = `${FILE}.copy`;
+    const t = async (fn) => { const t0 = performance.now(); await fn(); return SIZE / (1 << 20) / ((performance.now() - t0) / 1000); };
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      if (side === 'node') runs.push(await t(() => fs.promises.copyFile(FILE, dst)));
+      else if (side === 'node-loop') {
+        runs.push(await t(async () => {
+          const a = await fs.promises.open(FILE, 'r');
+          const b = await fs.promises.open(dst, 'w');
+          const buf = Buffer.alloc(1 << 20);
+          for (let at = 0; at < SIZE; at += buf.length) { await a.read(buf, 0, buf.length, at); await b.write(buf, 0, buf.length, at); }
+          await a.close();
+          await b.close();
+        }));
+      } else {
+        const { copy } = await import('../examples/copy.mjs');
+        const ring = new Ring({ entries: 64 });
+        runs.push(await t(() => copy(ring, FILE, dst, { qd: 8, bs: 1 << 20 })));
+        ring.close();
+      }
+    }
+    fs.rmSync(dst, { force: true });
+    return runs.sort((a, b) => a - b)[1];
+  },
+};
+
+const args = caseArgs();
+if (args) {
+  if (args.name.startsWith('randread') || args.name.startsWith('copy')) ensureFile();
+  report({ rate: await cases[args.name](args.side) });
+}
+
+export function run() {
+  ensureFile();
+  const rows = [];
+  const both = (name, unit, target, c) => {
+    const n = runCase(self, name, 'node');
+    const u = runCase(self, name, 'uring');
+    rows.push({ suite: 'core', name, unit, node: n.rate, uring: u.rate, c, rssNode: n.rssMiB, rssUring: u.rssMiB, target });
+  };
+  rows.push({ suite: 'core', name: 'nop serial (await each)', unit: 'ops/s', uring: runCase(self, 'nop serial', 'uring').rate, c: limit('uring_randread', ['nop', 1, 2]) });
+  rows.push({ suite: 'core', name: 'nop batched (4096/submit)', unit: 'ops/s', uring: runCase(self, 'nop batched', 'uring').rate, c: limit('uring_randread', ['nop', 4096, 2]), target: '>= 3M/s' });
+  for (const qd of [1, 32, 128]) {
+    ensureFile();
+    both(`randread qd${qd}`, 'ops/s', qd === 128 ? '>= 6x' : qd === 1 ? '>= 2x' : '', limit('uring_randread', ['read', FILE, qd, 2]));
+  }
+  ensureFile();
+  const copy = { node: runCase(self, 'copy 256 MiB', 'node'), loop: runCase(self, 'copy 256 MiB', 'node-loop'), uring: runCase(self, 'copy 256 MiB', 'uring') };
+  rows.push({ suite: 'core', name: 'copy 256 MiB: cp example vs fs.copyFile', unit: 'MB/s', node: copy.node.rate, uring: copy.uring.rate });
+  rows.push({ suite: 'core', name: 'copy 256 MiB: cp example vs read/write loop', unit: 'MB/s', node: copy.loop.rate, uring: copy.uring.rate });
+  return rows;
+}
+
+if (process.argv[1] === self && !args) {
+  const { table, machine } = await import('./lib.mjs');
+  console.log(machine());
+  console.log(table(run()));
+}
