@@ -354,10 +354,10 @@ export class Ring implements Disposable {
     reject: ((e: unknown) => void) | null = null,
   ): number {
     const m = this.#m;
-    const ud = this.#free.length > 0 ? this.#free.pop()! : this.#ops.length;
     const o = (this.#sqTail & m.sqMask) * SQE_SIZE;
     m.sqeBytes.fill(0, o, o + SQE_SIZE);
-    spec.prep(m.sqes, o);
+    spec.prep(m.sqes, o); // may throw: nothing is taken before it
+    const ud = this.#free.length > 0 ? this.#free.pop()! : this.#ops.length;
     m.sqes.setUint8(o + SQE.flags, m.sqes.getUint8(o + SQE.flags) | sqeFlags);
     m.sqes.setUint32(o + SQE.userData, ud, true);
     m.sqes.setUint32(o + SQE.userData + 4, 0, true);

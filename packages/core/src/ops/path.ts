@@ -4,7 +4,7 @@ import { prepRw, setFileIndex, setOpFlags } from '../sqe';
 import { sys } from '../sys';
 import { AT_FDCWD, AT_REMOVEDIR, IORING_FILE_INDEX_ALLOC, OPEN_HOW_SIZE, Opcode, STATX, STATX_BASIC_STATS, STATX_BTIME, STATX_STRUCT_SIZE } from '../uapi';
 import { cPath, pathString, validateDirFd, validateFd, validateInteger, validateUint32 } from '../validate';
-import { systemError } from '../errors';
+import { systemError, uringError } from '../errors';
 import { addressOf } from './common';
 
 export type PathLike = string | Buffer | URL;
@@ -153,6 +153,20 @@ export function decodeStatx(buf: Uint8Array): Statx {
   };
 }
 
+/**
+ * statx output buffers, carved from shared slabs and reused: a fresh 256-byte
+ * ArrayBuffer per call made the garbage collector the main cost of stat().
+ */
+const statxFree: Uint8Array[] = [];
+const SLAB = 256;
+function takeStatxBuffer(): Uint8Array {
+  if (statxFree.length === 0) {
+    const slab = new Uint8Array(STATX_STRUCT_SIZE * SLAB);
+    for (let i = 0; i < SLAB; i++) statxFree.push(slab.subarray(i * STATX_STRUCT_SIZE, (i + 1) * STATX_STRUCT_SIZE));
+  }
+  return statxFree.pop()!;
+}
+
 export interface StatxOptions {
   dirfd?: number;
   /** AT_* flags: AT_SYMLINK_NOFOLLOW for lstat, AT_EMPTY_PATH with dirfd for fstat. */
@@ -169,22 +183,32 @@ export function statx(path: PathLike, options: StatxOptions = {}): OpSpec<Statx>
   const dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
   const flags = validateUint32(options.flags ?? 0, 'options.flags');
   const mask = validateUint32(options.mask ?? STATX_BASIC_STATS | STATX_BTIME, 'options.mask');
-  const out = new Uint8Array(STATX_STRUCT_SIZE);
+  const out = takeStatxBuffer();
   const addr = addressOf(p);
   const outAddr = addressOf(out);
   const syscall = options.syscall ?? 'statx';
+  let used = false;
   return {
     opcode: Opcode.STATX,
     syscall,
     path: syscall === 'fstat' ? undefined : pathString(path),
     keep: [p, out],
     prep(v, o) {
+      // `out` goes back to the shared free list at completion, so this spec is single-use.
+      if (used) throw uringError('ERR_URING_SPEC_REUSED', 'a statx op can be submitted once: build a new one with op.statx()');
+      used = true;
       prepRw(v, o, Opcode.STATX, dirfd, addr, mask, outAddr);
       setOpFlags(v, o, flags);
     },
     complete(res) {
-      if (res < 0) throw systemError(res, syscall, this.path);
-      return decodeStatx(out);
+      // The final CQE is in: the kernel is done with `out`, so it can serve the next statx.
+      if (res < 0) {
+        statxFree.push(out);
+        throw systemError(res, syscall, this.path);
+      }
+      const st = decodeStatx(out);
+      statxFree.push(out);
+      return st;
     },
   };
 }
