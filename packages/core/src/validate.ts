@@ -34,8 +34,19 @@ export function validatePosition(value: unknown, name = 'position'): number | bi
 
 export function validateBuffer(buffer: unknown, name = 'buffer'): ArrayBufferView {
   if (!ArrayBuffer.isView(buffer)) throw invalidArgType(name, ['Buffer', 'TypedArray', 'DataView'], buffer);
-  if ((buffer.buffer as { detached?: boolean }).detached) throw invalidArgValue(name, buffer, 'is detached');
+  if (buffer.byteLength === 0 && isDetached(buffer.buffer as ArrayBuffer)) throw invalidArgValue(name, buffer, 'is detached');
   return buffer;
+}
+
+/** Node 20's V8 has no ArrayBuffer#detached: a detached buffer refuses to back a new view. */
+function isDetached(ab: ArrayBuffer): boolean {
+  if ((ab as { detached?: boolean }).detached !== undefined) return (ab as { detached?: boolean }).detached === true;
+  try {
+    new Uint8Array(ab);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 export function validateFunction(value: unknown, name: string): void {

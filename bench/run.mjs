@@ -1,0 +1,23 @@
+// `pnpm bench`: every suite (core, fs, net, timers) beside Node's own modules, one table,
+// results as JSON and a chart (bench/results/latest.json, bench/results/chart.svg).
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chart, limits, machine, table } from './lib.mjs';
+
+const only = process.argv.slice(2);
+const suites = ['core', 'fs', 'net', 'timers'].filter((s) => only.length === 0 || only.includes(s));
+console.log(machine());
+console.log(limits() ? 'C column: ../shared/limits built against liburing' : 'C column: empty (liburing-dev not installed: apt-get install liburing-dev)');
+const rows = [];
+for (const s of suites) {
+  const mod = await import(`./${s}.mjs`);
+  const got = await mod.run();
+  rows.push(...got);
+  console.log(`\n${table(got)}`);
+}
+console.log(`\nall suites:\n${table(rows)}`);
+const out = fileURLToPath(new URL('./results/', import.meta.url));
+fs.mkdirSync(out, { recursive: true });
+fs.writeFileSync(`${out}latest.json`, JSON.stringify({ machine: machine(), date: new Date().toISOString(), rows }, null, 2));
+fs.writeFileSync(`${out}chart.svg`, chart(rows, `uring / node, higher is better (${machine()})`));
+console.log(`\nwrote bench/results/latest.json and bench/results/chart.svg`);

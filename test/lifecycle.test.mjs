@@ -1,0 +1,85 @@
+// Processes using every package: signals with ops in flight, and a bounded soak of mixed file,
+// socket and timer ops whose completions all arrive and whose fds and memory come back.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function child(code, onStdout) {
+  const c = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: root });
+  let out = '';
+  let err = '';
+  c.stdout.on('data', (d) => { out += d; onStdout?.(out, c); });
+  c.stderr.on('data', (d) => (err += d));
+  return new Promise((resolve) => c.on('exit', (status, signal) => resolve({ status, signal, out, err })));
+}
+
+const BUSY = `
+  import fs from 'node:fs'; import { execFileSync } from 'node:child_process';
+  import { op, run } from '@uring/core'; import { setTimeout } from '@uring/timers'; import { listen } from '@uring/net';
+  const fifo = '/tmp/uring-sig-' + process.pid; execFileSync('mkfifo', [fifo]);
+  const fd = fs.openSync(fifo, fs.constants.O_RDWR); fs.unlinkSync(fifo);
+  for (let i = 0; i < 10; i++) run(op.read(fd, Buffer.alloc(8))).catch(() => {});
+  setTimeout(60_000).catch(() => {});
+  const server = await listen({ port: 0, host: '127.0.0.1' }); server.connections$.subscribe();
+  HANDLER
+  console.log('ready');`;
+
+describe('process lifecycle with every package', () => {
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    it(`${sig} with ops in flight ends the process at once (default handling)`, async () => {
+      const r = await child(BUSY.replace('HANDLER', ''), (out, c) => out.includes('ready') && c.kill(sig));
+      expect(r.signal).to.equal(sig);
+      expect(r.err).to.equal('');
+    });
+    it(`${sig} with a handler that closes things and exits: a clean exit code`, async () => {
+      const handler = `process.once('${sig}', async () => { await server.close(); process.exit(0); });`;
+      const r = await child(BUSY.replace('HANDLER', handler), (out, c) => out.includes('ready') && c.kill(sig));
+      expect(r.status).to.equal(0);
+      expect(r.err).to.equal('');
+    });
+  }
+
+  it('soak: mixed file, socket and timer ops at full speed; every completion arrives, fds and RSS come back', async function () {
+    const seconds = Number(process.env.SOAK_SECONDS ?? 15);
+    this.timeout((seconds + 60) * 1000);
+    const r = await child(`
+      import fs from 'node:fs'; import os from 'node:os'; import path from 'node:path';
+      import ufs from '@uring/fs/promises'; import { listen, connect } from '@uring/net'; import { setTimeout } from '@uring/timers';
+      let unhandled = 0; process.on('unhandledRejection', () => unhandled++);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uring-soak-'));
+      const fds = () => fs.readdirSync('/proc/self/fd').length;
+      const server = await listen({ port: 0, host: '127.0.0.1' });
+      server.connections$.subscribe(async (c) => { try { for await (const d of c) await c.send(d); } catch {} finally { await c.close(); } });
+      const port = server.address().port;
+      const counts = { file: 0, net: 0, timer: 0 };
+      let seq = 0;
+      async function round() {
+        const id = seq++ % 64; // at most 16 rounds in flight: no two share a file
+        await Promise.all([
+          (async () => { const p = path.join(dir, 'f' + id); await ufs.writeFile(p, 'x'.repeat(1000)); if ((await ufs.readFile(p, 'utf8')).length !== 1000) throw new Error('file'); counts.file++; })(),
+          (async () => { const c = await connect({ port, host: '127.0.0.1' }); await c.send('ping'); const it = c[Symbol.asyncIterator](); let got = ''; while (got.length < 4) got += (await it.next()).value; await c.close(); if (got !== 'ping') throw new Error('net'); counts.net++; })(),
+          (async () => { await setTimeout(1); counts.timer++; })(),
+        ]);
+      }
+      for (let i = 0; i < 200; i++) await round(); // warm up, then take the baseline
+      global.gc?.();
+      const fd0 = fds(); const rss0 = process.memoryUsage().rss;
+      const end = Date.now() + ${seconds} * 1000; let rounds = 0;
+      while (Date.now() < end) { await Promise.all(Array.from({ length: 16 }, round)); rounds += 16; }
+      await new Promise((r) => globalThis.setTimeout(r, 200));
+      global.gc?.();
+      const out = { rounds, counts, fdDelta: fds() - fd0, rssGrowthMiB: (process.memoryUsage().rss - rss0) / 1048576, unhandled };
+      await server.close(); fs.rmSync(dir, { recursive: true, force: true });
+      console.log(JSON.stringify(out));`);
+    expect(r.status, r.err).to.equal(0);
+    const out = JSON.parse(r.out);
+    expect(out.unhandled).to.equal(0);
+    expect(out.counts.file).to.equal(out.rounds + 200);
+    expect(out.counts.net).to.equal(out.rounds + 200);
+    expect(out.counts.timer).to.equal(out.rounds + 200);
+    expect(out.fdDelta).to.be.at.most(2);
+    expect(out.rssGrowthMiB).to.be.below(64);
+  });
+});
