@@ -27,6 +27,23 @@ const BUSY = `
   console.log('ready');`;
 
 describe('process lifecycle with every package', () => {
+  it('where io_uring is denied: net and core say why, fs and timers keep working, nothing crashes', async () => {
+    const fixture = fileURLToPath(new URL('../packages/core/test/fixtures/deny-io-uring.cjs', import.meta.url));
+    const c = spawn(process.execPath, ['--require', fixture, '--input-type=module', '-e', `
+      import { listen, connect } from '@uring/net'; import { isAvailable } from '@uring/core';
+      import fs from '@uring/fs/promises'; import { setTimeout } from '@uring/timers';
+      const l = await listen({ port: 0 }).catch((e) => e);
+      const c = await connect({ port: 1, host: '127.0.0.1' }).catch((e) => e);
+      const text = await fs.readFile('${fileURLToPath(import.meta.url)}', 'utf8');
+      console.log(JSON.stringify({ available: isAvailable(), listen: [l.code, l.reason], connect: [c.code, c.reason],
+        fs: text.length > 0, timer: await setTimeout(1, 'ok') }));`], { cwd: root, env: { ...process.env, URING_DENY: 'ENOSYS' } });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    const status = await new Promise((r) => c.on('exit', r));
+    expect(status).to.equal(0);
+    expect(JSON.parse(out)).to.deep.equal({ available: false, listen: ['ERR_URING_UNAVAILABLE', 'ENOSYS'], connect: ['ERR_URING_UNAVAILABLE', 'ENOSYS'], fs: true, timer: 'ok' });
+  });
+
   for (const sig of ['SIGINT', 'SIGTERM']) {
     it(`${sig} with ops in flight ends the process at once (default handling)`, async () => {
       const r = await child(BUSY.replace('HANDLER', ''), (out, c) => out.includes('ready') && c.kill(sig));

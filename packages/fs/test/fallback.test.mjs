@@ -37,6 +37,18 @@ function run(lib, deny) {
 }
 
 describe('@uring/fs without io_uring', () => {
+  it('passes the whole differential suite through its fallback (mocha under a seccomp filter)', function () {
+    this.timeout(120_000);
+    const mocha = fileURLToPath(new URL('../node_modules/mocha/bin/mocha.js', import.meta.url));
+    const r = spawnSync(process.execPath, ['--require', fixture, mocha, '--exit', '--timeout', '20000', 'test/promises.test.mjs'], {
+      cwd: pkgDir, env: { ...process.env, URING_DENY: 'EPERM' }, encoding: 'utf8', timeout: 110_000,
+    });
+    expect(r.status, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/falls back to node:fs\/promises and says so/);
+    expect(r.stdout).to.match(/\d+ passing/);
+    expect(r.stdout).to.not.match(/failing/);
+  });
+
   for (const deny of ['EPERM', 'ENOSYS']) {
     it(`falls back to node:fs/promises when io_uring_setup fails with ${deny}`, () => {
       const ours = run('@uring/fs/promises', deny);
