@@ -120,6 +120,14 @@ describe('examples', () => {
     expect(stdout).to.equal('aborted: AbortError (ABORT_ERR)\ndeadline: ETIMEDOUT read\n');
   });
 
+  it('eventfd: a thread blocked on the eventfd wakes when the ring completes an op', async () => {
+    const { stdout } = await run('eventfd.mjs');
+    const m = stdout.match(/eventfd signalled after (\d+) ms, counter (\d+)\nthe timeout completed: timeout\n/);
+    expect(m, stdout).to.not.equal(null);
+    expect(Number(m[1])).to.be.at.least(29);
+    expect(Number(m[2])).to.be.at.least(1);
+  });
+
   it('the demo runs', async () => {
     const { stdout } = await run('demo.mjs');
     expect(stdout).to.match(/ratio: [\d.]+x/);

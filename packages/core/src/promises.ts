@@ -90,3 +90,19 @@ export const cancelFd = (fd: number, options?: O & { all?: boolean; fixed?: bool
 export const cancelAll = (options?: O) => run(() => op.cancelAll(), options);
 export const pollAdd = (fd: number, events: number, options?: O) => run(() => op.pollAdd(fd, events), options);
 export const pollRemove = (userData: number, options?: O & { events?: number }) => run(() => op.pollRemove(userData, options), options);
+export const socket = (domain: number, type: number, protocol?: number, options?: O & { fileIndex?: number | 'alloc' }) =>
+  run(() => op.socket(domain, type, protocol, options), options);
+export const connect = (fd: number, addr: Uint8Array, options?: O) => run(() => op.connect(fd, addr), options);
+export const accept = (fd: number, options?: O & op.AcceptOptions) => run(() => op.accept(fd, { ...options, multishot: false }), options);
+export const send = (fd: number, buffer: ArrayBufferView, flags?: number, options?: O & { zeroCopy?: boolean }) =>
+  run(() => op.send(fd, buffer, flags, options), options);
+export const recv = (fd: number, buffer: ArrayBufferView, flags?: number, options?: O) => run(() => op.recv(fd, buffer, flags), options);
+export const sendmsg = (fd: number, buffers: ArrayBufferView[], name?: Uint8Array, flags?: number, options?: O) =>
+  run(() => op.sendmsg(fd, buffers, name, flags), options);
+export const recvmsg = (fd: number, buffers: ArrayBufferView[], name?: Uint8Array, flags?: number, options?: O) =>
+  run(() => op.recvmsg(fd, buffers, name, flags), options);
+export const shutdown = (fd: number, how?: number, options?: O) => run(() => op.shutdown(fd, how), options);
+export const msgRing = (ringFd: number, value: number, data: number, options?: O) => run(() => op.msgRing(ringFd, value, data), options);
+export const waitid = (idtype: number, id: number, waitOptions?: number, options?: O) => run(() => op.waitid(idtype, id, waitOptions), options);
+export const futexWait = (word: Int32Array, index: number, expected: number, options?: O) => run(() => op.futexWait(word, index, expected), options);
+export const futexWake = (word: Int32Array, index: number, count?: number, options?: O) => run(() => op.futexWake(word, index, count), options);

@@ -27,6 +27,7 @@ import {
   SQE_SIZE,
 } from './uapi';
 import { prepRw, setOpFlags } from './sqe';
+import { MESSAGE_TAG } from './ops/misc';
 import { BufferTable, FileTable, registerEventfd, unregisterEventfd } from './register';
 
 const EINTR = 4;
@@ -91,6 +92,7 @@ export class Ring implements Disposable {
   #closed = false;
   #closing = false;
   #files: FileTable | undefined;
+  #onMessage: ((value: number, data: number, flags: number) => void) | undefined;
   #buffers: BufferTable | undefined;
   readonly #fixedFiles: number;
   readonly #poll: Uint8Array;
@@ -233,6 +235,14 @@ export class Ring implements Disposable {
     op.ref = ref;
     this.#refs += ref ? 1 : -1;
     this.#updateRef();
+  }
+
+  /**
+   * Receives MSG_RING messages sent to this ring by another (op.msgRing /
+   * op.msgRingFd): `value` is the sender's value (or the slot of a sent fd), `data` its tag.
+   */
+  onMessage(handler: ((value: number, data: number, flags: number) => void) | undefined): void {
+    this.#onMessage = handler;
   }
 
   /**
@@ -474,6 +484,7 @@ export class Ring implements Disposable {
 
   #dispatch(ud: number, udHigh: number, res: number, flags: number): void {
     if (udHigh === UNTRACKED) return;
+    if (udHigh === MESSAGE_TAG) return this.#onMessage?.(res, ud, flags);
     const op = this.#ops[ud];
     if (op === undefined) return;
     const more = (flags & IORING_CQE_F_MORE) !== 0;

@@ -1,5 +1,5 @@
 /** Op builders: each returns an OpSpec, a value that a ring submits as a promise, an observable or a chain step. */
-export { read, write, readv, writev, readFixed, writeFixed, type RwOptions } from './rw';
+export { read, write, readv, writev, readFixed, writeFixed, readProvided, type RwOptions } from './rw';
 export { nop, fsync, syncFileRange, fallocate, fadvise, madvise, ftruncate } from './sync';
 export {
   openat,
@@ -49,3 +49,18 @@ export {
   type AcceptOptions,
   type RecvmsgResult,
 } from './socket';
+export {
+  provideBuffers,
+  removeBuffers,
+  msgRing,
+  msgRingFd,
+  filesUpdate,
+  waitid,
+  futexWait,
+  futexWake,
+  MESSAGE_TAG,
+  P_PID,
+  WEXITED,
+  WNOWAIT,
+  type WaitidResult,
+} from './misc';

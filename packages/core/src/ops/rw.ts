@@ -1,7 +1,7 @@
 /** READ, WRITE, READV, WRITEV, READ_FIXED, WRITE_FIXED. */
 import type { OpSpec } from '../op';
 import { prepRw, setBufIndex, setOpFlags, type Addr } from '../sqe';
-import { Opcode } from '../uapi';
+import { IOSQE_BUFFER_SELECT, Opcode } from '../uapi';
 import { validateBuffer, validateFd, validateInteger, validatePosition } from '../validate';
 import { addressOf, iovecs } from './common';
 
@@ -90,4 +90,24 @@ export function readFixed(fd: number, buffer: ArrayBufferView, bufIndex: number,
 /** WRITE_FIXED: `buffer` must lie inside registered buffer `bufIndex`. */
 export function writeFixed(fd: number, buffer: ArrayBufferView, bufIndex: number, position: Addr = -1): OpSpec<number> {
   return rwFixed(Opcode.WRITE_FIXED, 'write', fd, buffer, bufIndex, position);
+}
+
+/**
+ * A READ into a buffer the kernel picks from provided-buffer group `group`
+ * (IOSQE_BUFFER_SELECT): the CQE flags name it (flags >> 16).
+ */
+export function readProvided(fd: number, group: number, maxLength: number, position: Addr = -1): OpSpec<number> {
+  validateFd(fd);
+  validateInteger(group, 'group', 0, 0xffff);
+  validateInteger(maxLength, 'maxLength', 1, 2 ** 31 - 1);
+  validatePosition(position);
+  return {
+    opcode: Opcode.READ,
+    syscall: 'read',
+    sqeFlags: IOSQE_BUFFER_SELECT,
+    prep(v, o) {
+      prepRw(v, o, Opcode.READ, fd, 0, maxLength, position);
+      setBufIndex(v, o, group);
+    },
+  };
 }
