@@ -8,12 +8,24 @@
 import { op, type Ring } from '@uring/core';
 
 export interface TimerEntry {
-  /** Monotonic deadline in ns (process.hrtime.bigint's clock). */
-  deadline: bigint;
+  /** Deadline in ms on performance.now()'s clock (a plain number: the heap compares it on every push and pop). */
+  deadline: number;
   seq: number;
   ref: boolean;
   cancelled: boolean;
   fire: () => void;
+}
+
+/**
+ * performance.now() runs on CLOCK_MONOTONIC (libuv's hrtime) from an origin;
+ * this offset turns its ms into the kernel's absolute monotonic time.
+ */
+const originNs = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
+
+/** An absolute CLOCK_MONOTONIC timespec for a deadline in performance.now() ms, rounded up so it never fires early. */
+function kernelTime(deadlineMs: number): { sec: number; nsec: number } {
+  const ns = originNs + BigInt(Math.ceil(deadlineMs * 1e6));
+  return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
 }
 
 function before(a: TimerEntry, b: TimerEntry): boolean {
@@ -27,7 +39,7 @@ export class TimerQueue {
   #refs = 0;
   /** user_data of the armed kernel timeout and the deadline it is armed for. */
   #armed: number | undefined;
-  #armedAt = 0n;
+  #armedAt = 0;
 
   constructor(ring: Ring) {
     this.#ring = ring;
@@ -37,8 +49,8 @@ export class TimerQueue {
     return this.#heap.length;
   }
 
-  /** Schedules `fire` at `deadline` (monotonic ns). */
-  add(deadline: bigint, fire: () => void, ref = true): TimerEntry {
+  /** Schedules `fire` at `deadline` (ms, performance.now() clock). */
+  add(deadline: number, fire: () => void, ref = true): TimerEntry {
     const entry: TimerEntry = { deadline, seq: this.#seq++, ref, cancelled: false, fire };
     this.#push(entry);
     if (ref) this.#refs++;
@@ -54,7 +66,7 @@ export class TimerQueue {
   }
 
   /** Moves a pending timer to a new deadline (re-arming the kernel timer only if it becomes the earliest). */
-  reschedule(entry: TimerEntry, deadline: bigint): TimerEntry {
+  reschedule(entry: TimerEntry, deadline: number): TimerEntry {
     const ref = entry.ref;
     this.cancel(entry);
     return this.add(deadline, entry.fire, ref);
@@ -74,7 +86,7 @@ export class TimerQueue {
   #arm(): void {
     const top = this.#heap[0];
     if (top === undefined) return;
-    const ts = { sec: Number(top.deadline / 1_000_000_000n), nsec: Number(top.deadline % 1_000_000_000n) };
+    const ts = kernelTime(top.deadline);
     if (this.#armed !== undefined) {
       if (top.deadline >= this.#armedAt) return;
       // Earlier than what the kernel waits for: move the kernel timer, no remove-and-add.
@@ -97,7 +109,7 @@ export class TimerQueue {
 
   /** Fires every timer that is due, in deadline order, then arms for the next. */
   #expire(): void {
-    const now = process.hrtime.bigint();
+    const now = performance.now();
     for (;;) {
       const top = this.#heap[0];
       if (top === undefined || (top.deadline > now && !top.cancelled)) break;
@@ -116,7 +128,9 @@ export class TimerQueue {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!before(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      const t = h[i]!;
+      h[i] = h[parent]!;
+      h[parent] = t;
       i = parent;
     }
   }
@@ -135,7 +149,9 @@ export class TimerQueue {
         if (l < h.length && before(h[l]!, h[m]!)) m = l;
         if (r < h.length && before(h[r]!, h[m]!)) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        const t = h[i]!;
+        h[i] = h[m]!;
+        h[m] = t;
         i = m;
       }
     }

@@ -4,7 +4,7 @@
  */
 import { AbortError, invalidArgType } from '@uring/core';
 import * as nodeTimers from 'node:timers/promises';
-import { msToNs, now, timerQueue } from './queue';
+import { now, timerQueue } from './queue';
 
 const TIMEOUT_MAX = 2 ** 31 - 1;
 
@@ -44,33 +44,37 @@ function checkOptions(options: unknown): { signal?: AbortSignal; ref: boolean } 
 const aborted = (signal: AbortSignal) => new AbortError(undefined, { cause: signal.reason });
 
 /** Resolves with `value` after `delay` ms. */
-export function setTimeout<T = void>(delay?: number, value?: T, options: TimerOptions = {}): Promise<T> {
-  let checked: { signal?: AbortSignal; ref: boolean };
+export function setTimeout<T = void>(delay?: number, value?: T, options?: TimerOptions): Promise<T> {
+  let signal: AbortSignal | undefined;
+  let ref = true;
   try {
     checkDelay(delay);
-    checked = checkOptions(options);
+    if (options !== undefined) ({ signal, ref } = checkOptions(options));
   } catch (err) {
     return Promise.reject(err);
   }
-  const { signal, ref } = checked;
   if (signal?.aborted) return Promise.reject(aborted(signal));
   const queue = timerQueue();
   if (!queue) return nodeTimers.setTimeout(delay, value, options);
-  const ms = coerceDelay(delay);
+  const deadline = now() + coerceDelay(delay);
+  if (signal === undefined) {
+    // The common case allocates a promise and one closure, like Node's own.
+    return new Promise<T>((resolve) => void queue.add(deadline, () => resolve(value as T), ref));
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       queue.cancel(entry);
       reject(aborted(signal!));
     };
     const entry = queue.add(
-      now() + msToNs(ms),
+      deadline,
       () => {
-        signal?.removeEventListener('abort', onAbort);
+        signal!.removeEventListener('abort', onAbort);
         resolve(value as T);
       },
       ref,
     );
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal!.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -89,7 +93,7 @@ export async function* setInterval<T = void>(delay?: number, value?: T, options:
     yield* nodeTimers.setInterval(delay, value, options);
     return;
   }
-  const ms = msToNs(coerceDelay(delay));
+  const ms = coerceDelay(delay);
   let pending = 0;
   let wake: (() => void) | undefined;
   let next = now() + ms;

@@ -6,6 +6,7 @@ let queue: TimerQueue | undefined;
 let queueRing: Ring | undefined;
 
 export function timerQueue(): TimerQueue | undefined {
+  if (queue !== undefined && !queueRing!.closed) return queue;
   if (!isAvailable()) return undefined;
   const ring = defaultRing();
   if (queue === undefined || queueRing !== ring) {
@@ -20,8 +21,5 @@ export function isNative(): boolean {
   return isAvailable();
 }
 
-/** Monotonic now in ns, on the clock the kernel timeouts use. */
-export const now = (): bigint => process.hrtime.bigint();
-
-/** ms (fractional) to ns. */
-export const msToNs = (ms: number): bigint => BigInt(Math.round(ms * 1e6));
+/** Now in ms on the monotonic clock the timer queue keys on. */
+export const now = (): number => performance.now();
