@@ -187,10 +187,20 @@ export async function copyFile(src: fs.PathLike, dest: fs.PathLike, mode?: numbe
   let outFd = -1;
   try {
     const st = await ring.submit(op.statx('', { dirfd: inFd, flags: uapi.AT_EMPTY_PATH })).catch(fail);
-    if ((st.mode & 0o170000) === 0o040000) fail({ errno: -21, code: 'EISDIR', message: 'EISDIR: illegal operation on a directory' } as never);
     const excl = (mode ?? 0) & fs.constants.COPYFILE_EXCL ? fs.constants.O_EXCL : 0;
-    outFd = await ring.submit(op.openat(d, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | excl | O_CLOEXEC, st.mode & 0o7777)).catch(fail);
+    // As libuv does: no O_TRUNC until we know the destination is not the source itself.
+    outFd = await ring.submit(op.openat(d, fs.constants.O_WRONLY | fs.constants.O_CREAT | excl | O_CLOEXEC, st.mode & 0o7777)).catch(fail);
+    const dst = await ring.submit(op.statx('', { dirfd: outFd, flags: uapi.AT_EMPTY_PATH })).catch(fail);
+    if (dst.ino === st.ino && dst.devMajor === st.devMajor && dst.devMinor === st.devMinor) return;
+    fs.ftruncateSync(outFd, 0);
     fs.fchmodSync(outFd, st.mode & 0o7777);
+    if ((st.mode & 0o170000) === 0o040000) {
+      // libuv's order: the destination is opened (EEXIST comes first), truncated and chmod'ed, then the copy fails and it is removed.
+      await ring.submit(op.close(outFd));
+      outFd = -1;
+      await ring.submit(op.unlinkat(d)).catch(() => {});
+      fail({ errno: -21, code: 'EISDIR', message: 'EISDIR: illegal operation on a directory' } as never);
+    }
     const size = Number(st.size);
     // COPY_DEPTH linked read->write pairs in flight, each on its own buffer.
     const bufs = Array.from({ length: COPY_DEPTH }, () => Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(size, 1))));

@@ -175,6 +175,9 @@ describe('@uring/fs/promises beside node:fs/promises', () => {
       copyDir: (f, r) => f.copyFile(rel(r, 'dir'), rel(r, 'c3')),
       copyIntoMissing: (f, r) => f.copyFile(rel(r, 'empty'), rel(r, 'no', 'c4')),
       copyBadMode: (f, r) => f.copyFile(rel(r, 'empty'), rel(r, 'c5'), 99),
+      copyDirOverFile: (f, r) => f.copyFile(rel(r, 'dir'), rel(r, 'empty')),
+      copyOntoItself: (f, r) => f.copyFile(rel(r, 'dir', 'inner'), rel(r, 'dir', 'inner')),
+      copyOntoHardlink: async (f, r) => { await f.link(rel(r, 'dir', 'inner'), rel(r, 'hl')); return f.copyFile(rel(r, 'dir', 'inner'), rel(r, 'hl')); },
     };
     for (const [label, call] of Object.entries(calls)) await same(label, call);
   });

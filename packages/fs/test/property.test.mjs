@@ -1,0 +1,77 @@
+// Property-based: random sequences of calls run on node:fs/promises and @uring/fs/promises in sibling
+// folders must give equal results, equal errors after each call, and equal trees at the end.
+import { expect } from 'chai';
+import fc from 'fast-check';
+import path from 'node:path';
+import { both, sandbox, tree } from './differential.mjs';
+
+const name = fc.constantFrom('a', 'b', 'c', 'd/a', 'd/b', 'd', 'e/f/g');
+const data = fc.oneof(fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 300_000 }).map((u) => Buffer.from(u)));
+const enc = fc.constantFrom(undefined, 'utf8', 'hex', 'base64', 'latin1');
+
+const call = fc.oneof(
+  fc.record({ op: fc.constant('writeFile'), p: name, data, flag: fc.constantFrom(undefined, 'w', 'a', 'wx') }),
+  fc.record({ op: fc.constant('appendFile'), p: name, data }),
+  fc.record({ op: fc.constant('readFile'), p: name, enc }),
+  fc.record({ op: fc.constant('mkdir'), p: name, recursive: fc.boolean() }),
+  fc.record({ op: fc.constant('rmdir'), p: name }),
+  fc.record({ op: fc.constant('unlink'), p: name }),
+  fc.record({ op: fc.constant('rename'), p: name, q: name }),
+  fc.record({ op: fc.constant('copyFile'), p: name, q: name, excl: fc.boolean() }),
+  fc.record({ op: fc.constant('stat'), p: name }),
+  fc.record({ op: fc.constant('lstat'), p: name }),
+  fc.record({ op: fc.constant('truncate'), p: name, len: fc.nat(2000) }),
+  fc.record({ op: fc.constant('link'), p: name, q: name }),
+  fc.record({ op: fc.constant('symlink'), p: name, q: name }),
+  fc.record({ op: fc.constant('handle'), p: name, at: fc.nat(100), text: fc.string({ maxLength: 20 }) }),
+);
+
+async function apply(f, root, c) {
+  const p = path.join(root, c.p);
+  const q = c.q && path.join(root, c.q);
+  switch (c.op) {
+    case 'writeFile': return f.writeFile(p, c.data, c.flag ? { flag: c.flag } : undefined);
+    case 'appendFile': return f.appendFile(p, c.data);
+    case 'readFile': return f.readFile(p, c.enc);
+    case 'mkdir': return f.mkdir(p, { recursive: c.recursive });
+    case 'rmdir': return f.rmdir(p);
+    case 'unlink': return f.unlink(p);
+    case 'rename': return f.rename(p, q);
+    case 'copyFile': return f.copyFile(p, q, c.excl ? 1 : 0);
+    case 'stat': return f.stat(p);
+    case 'lstat': return f.lstat(p);
+    case 'truncate': return f.truncate(p, c.len);
+    case 'link': return f.link(p, q);
+    case 'symlink': return f.symlink(c.q, p);
+    case 'handle': {
+      const h = await f.open(p, 'a+');
+      try {
+        await h.write(c.text, c.at);
+        return [await h.read(Buffer.alloc(64), 0, 64, 0), (await h.stat()).size];
+      } finally {
+        await h.close();
+      }
+    }
+  }
+}
+
+describe('property: random call sequences behave the same on both', () => {
+  it('results, errors and final trees are equal', async function () {
+    this.timeout(120_000);
+    await fc.assert(
+      fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 12 }), async (calls) => {
+        const box = sandbox();
+        try {
+          for (const c of calls) {
+            const [a, b] = await both(box.roots, (f, root) => apply(f, root, c));
+            expect(b, JSON.stringify({ ...c, data: undefined })).to.deep.equal(a);
+          }
+          expect(tree(box.roots.uring)).to.deep.equal(tree(box.roots.node));
+        } finally {
+          box.cleanup();
+        }
+      }),
+      { numRuns: 150, seed: Number(process.env.FC_SEED ?? 20261125) },
+    );
+  });
+});
