@@ -7,7 +7,7 @@ const rings = new WeakMap<Ring, BufferRing>();
 export function receiveBuffers(ring: Ring): BufferRing {
   let br = rings.get(ring);
   if (!br) {
-    br = new BufferRing(ring, { groupId: GROUP, entries: 512, size: 16384 });
+    br = new BufferRing(ring, { groupId: GROUP, entries: 128, size: 16384 });
     rings.set(ring, br);
   }
   return br;

@@ -12,7 +12,7 @@ import { netError, socketClosed } from './errors';
 const ENOBUFS = 105;
 const ECANCELED = 125;
 /** The iterator pauses receiving above this many buffered bytes, and resumes below half of it. */
-const HIGH_WATER = 1 << 20;
+const HIGH_WATER = 256 * 1024;
 
 type Sink = { data(chunk: Buffer): void; end(): void; error(err: Error): void };
 
