@@ -31,6 +31,13 @@ function positionOf(position: unknown): number {
   return Number.isSafeInteger(position) && (position as number) >= 0 ? (position as number) : -1;
 }
 
+/** The `(buffer, { offset, length, position })` overloads of read and write, with Node's defaults. */
+function fromOptions(options: object, buffer: ArrayBufferView): { offset: unknown; length: unknown; position: unknown } {
+  const o = options as { offset?: number; length?: number; position?: unknown };
+  const offset = o.offset ?? 0;
+  return { offset, length: o.length ?? buffer.byteLength - offset, position: o.position ?? null };
+}
+
 const asU8 = (b: ArrayBufferView, offset: number, length: number) => new Uint8Array(b.buffer, b.byteOffset + offset, length);
 
 export class FileHandle extends EventEmitter {
@@ -87,12 +94,7 @@ export class FileHandle extends EventEmitter {
       position = p.position ?? null;
       validate.validateBuffer(buffer);
     }
-    if (offset !== null && typeof offset === 'object') {
-      const o = offset as { offset?: number; length?: number; position?: unknown };
-      offset = o.offset ?? 0;
-      length = o.length ?? buffer.byteLength - (offset as number);
-      position = o.position ?? null;
-    }
+    if (offset !== null && typeof offset === 'object') ({ offset, length, position } = fromOptions(offset, buffer));
     if (offset == null) offset = 0;
     else validate.validateInteger(offset, 'offset', 0);
     length ??= buffer.byteLength - (offset as number);
@@ -118,12 +120,7 @@ export class FileHandle extends EventEmitter {
     let pos: number | bigint = -1;
     if (ArrayBuffer.isView(buffer)) {
       let offset = offsetOrOptions;
-      if (offset !== null && typeof offset === 'object') {
-        const o = offset as { offset?: number; length?: number; position?: unknown };
-        offset = o.offset ?? 0;
-        length = o.length ?? buffer.byteLength - (offset as number);
-        position = o.position ?? null;
-      }
+      if (offset !== null && typeof offset === 'object') ({ offset, length, position } = fromOptions(offset, buffer));
       if (offset == null) offset = 0;
       else validate.validateInteger(offset, 'offset', 0);
       if (typeof length !== 'number') length = buffer.byteLength - (offset as number);

@@ -218,26 +218,38 @@ export interface AtOptions {
   flags?: number;
 }
 
-/** renameat2(2). */
-export function renameat(oldPath: PathLike, newPath: PathLike, options: AtOptions & { newDirfd?: number } = {}): OpSpec<number> {
-  const a = cPath(oldPath, 'oldPath');
-  const b = cPath(newPath, 'newPath');
+/** RENAMEAT and LINKAT share their shape: two dirfd-relative paths and flags. */
+function twoPaths(
+  opcode: number,
+  syscall: string,
+  from: PathLike,
+  to: PathLike,
+  names: [string, string],
+  options: AtOptions & { newDirfd?: number },
+): OpSpec<number> {
+  const a = cPath(from, names[0]);
+  const b = cPath(to, names[1]);
   const oldDir = validateDirFd(options.dirfd ?? AT_FDCWD);
   const newDir = validateDirFd(options.newDirfd ?? AT_FDCWD, 'newDirfd');
   const flags = validateUint32(options.flags ?? 0, 'options.flags');
   const aAddr = addressOf(a);
   const bAddr = addressOf(b);
   return {
-    opcode: Opcode.RENAMEAT,
-    syscall: 'rename',
-    path: pathString(oldPath),
-    dest: pathString(newPath),
+    opcode,
+    syscall,
+    path: pathString(from),
+    dest: pathString(to),
     keep: [a, b],
     prep(v, o) {
-      prepRw(v, o, Opcode.RENAMEAT, oldDir, aAddr, newDir, bAddr);
+      prepRw(v, o, opcode, oldDir, aAddr, newDir, bAddr);
       setOpFlags(v, o, flags);
     },
   };
+}
+
+/** renameat2(2). */
+export function renameat(oldPath: PathLike, newPath: PathLike, options: AtOptions & { newDirfd?: number } = {}): OpSpec<number> {
+  return twoPaths(Opcode.RENAMEAT, 'rename', oldPath, newPath, ['oldPath', 'newPath'], options);
 }
 
 /** unlinkat(2); `{ flags: AT_REMOVEDIR }` removes a directory (rmdir). */
@@ -292,22 +304,5 @@ export function symlinkat(target: PathLike, linkPath: PathLike, options: { dirfd
 
 /** linkat(2): a hard link `newPath` to `existingPath`. */
 export function linkat(existingPath: PathLike, newPath: PathLike, options: AtOptions & { newDirfd?: number } = {}): OpSpec<number> {
-  const a = cPath(existingPath, 'existingPath');
-  const b = cPath(newPath, 'newPath');
-  const oldDir = validateDirFd(options.dirfd ?? AT_FDCWD);
-  const newDir = validateDirFd(options.newDirfd ?? AT_FDCWD, 'newDirfd');
-  const flags = validateUint32(options.flags ?? 0, 'options.flags');
-  const aAddr = addressOf(a);
-  const bAddr = addressOf(b);
-  return {
-    opcode: Opcode.LINKAT,
-    syscall: 'link',
-    path: pathString(existingPath),
-    dest: pathString(newPath),
-    keep: [a, b],
-    prep(v, o) {
-      prepRw(v, o, Opcode.LINKAT, oldDir, aAddr, newDir, bAddr);
-      setOpFlags(v, o, flags);
-    },
-  };
+  return twoPaths(Opcode.LINKAT, 'link', existingPath, newPath, ['existingPath', 'newPath'], options);
 }
