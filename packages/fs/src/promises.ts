@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import node from 'node:fs/promises';
 import { AbortError, chain, op, runChain, uapi, type Ring } from '@uring/core';
-import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, toStats } from './compat';
+import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, statsFromRaw, toStats } from './compat';
 import { FileHandle } from './filehandle';
 import { readFileChained, writeFileChained } from './readfile';
 import { ringOrNode } from './ring';
@@ -38,15 +38,16 @@ export async function open(path: fs.PathLike, flags?: string | number, mode?: fs
 export async function stat(path: fs.PathLike, options?: fs.StatOptions): Promise<fs.Stats | fs.BigIntStats> {
   const f = fast(path);
   if (!f || (options !== undefined && !isObj(options))) return node.stat(path, options);
-  const st = await f[0].submit(op.statx(f[1], { syscall: 'stat' }));
-  return toStats(st, options?.bigint === true);
+  if (options?.bigint !== true) return f[0].submit(op.statxWith(f[1], statsFromRaw, { syscall: 'stat' }));
+  return toStats(await f[0].submit(op.statx(f[1], { syscall: 'stat' })), true);
 }
 
 export async function lstat(path: fs.PathLike, options?: fs.StatOptions): Promise<fs.Stats | fs.BigIntStats> {
   const f = fast(path);
   if (!f || (options !== undefined && !isObj(options))) return node.lstat(path, options);
-  const st = await f[0].submit(op.statx(f[1], { flags: uapi.AT_SYMLINK_NOFOLLOW, syscall: 'lstat' }));
-  return toStats(st, options?.bigint === true);
+  const o = { flags: uapi.AT_SYMLINK_NOFOLLOW, syscall: 'lstat' };
+  if (options?.bigint !== true) return f[0].submit(op.statxWith(f[1], statsFromRaw, o));
+  return toStats(await f[0].submit(op.statx(f[1], o)), true);
 }
 
 export async function rename(oldPath: fs.PathLike, newPath: fs.PathLike): Promise<void> {

@@ -6,6 +6,7 @@ export {
   openat2,
   close,
   statx,
+  statxWith,
   renameat,
   unlinkat,
   mkdirat,

@@ -177,6 +177,25 @@ export interface StatxOptions {
   syscall?: string;
 }
 
+/** statx with a decoder of its own: `decode` reads the raw struct statx (a DataView) into whatever the caller wants. */
+export function statxWith<T>(path: PathLike, decode: (v: DataView) => T, options: StatxOptions = {}): OpSpec<T> {
+  const spec = statx(path, options) as unknown as OpSpec<T>;
+  const keep = spec.keep as [Buffer, Uint8Array];
+  const out = keep[1];
+  return {
+    ...spec,
+    complete(res) {
+      if (res < 0) {
+        statxFree.push(out);
+        throw systemError(res, spec.syscall, spec.path);
+      }
+      const value = decode(new DataView(out.buffer, out.byteOffset, out.byteLength));
+      statxFree.push(out);
+      return value;
+    },
+  };
+}
+
 /** statx(2). Resolves with the decoded struct. */
 export function statx(path: PathLike, options: StatxOptions = {}): OpSpec<Statx> {
   const p = cPath(path);
