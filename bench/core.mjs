@@ -81,7 +81,7 @@ const cases = {
       } else {
         const { copy } = await import('../examples/copy.mjs');
         const ring = new Ring({ entries: 64 });
-        runs.push(await t(() => copy(ring, FILE, dst, { qd: 8, bs: 1 << 20 })));
+        runs.push(await t(() => copy(ring, FILE, dst, { qd: 8, bs: 256 << 10 })));
         ring.close();
       }
     }

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // cp on io_uring: the file is copied as linked READ -> WRITE chains, one per block,
 // with QD chains in flight, each on its own registered (fixed) buffer.
-//   node examples/cp.mjs SRC DST [--qd 16] [--bs 131072] [--progress]
+//   node examples/cp.mjs SRC DST [--qd 16] [--bs 262144] [--progress]
 import { parseArgs } from 'node:util';
 import { Ring } from '@uring/core';
 import { copy } from './copy.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { qd: { type: 'string', default: '16' }, bs: { type: 'string', default: '131072' }, progress: { type: 'boolean', default: false } },
+  options: { qd: { type: 'string', default: '16' }, bs: { type: 'string', default: '262144' }, progress: { type: 'boolean', default: false } },
 });
 if (positionals.length !== 2) {
   console.error('usage: cp.mjs SRC DST [--qd N] [--bs BYTES] [--progress]');

@@ -167,8 +167,8 @@ export function appendFile(path: fs.PathLike | FileHandle, data: unknown, option
   return write(path, data, options, 'a', node.appendFile);
 }
 
-const COPY_CHUNK = 1 << 20;
-const COPY_DEPTH = 4;
+const COPY_CHUNK = 256 << 10; // measured here: 256 KiB x 8 in flight beat 1 MiB blocks for new files
+const COPY_DEPTH = 8;
 
 /** copyFile as linked READ -> WRITE chains, COPYFILE_EXCL kept; errors as Node's ('copyfile', src -> dest). */
 export async function copyFile(src: fs.PathLike, dest: fs.PathLike, mode?: number): Promise<void> {
