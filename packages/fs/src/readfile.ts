@@ -5,7 +5,7 @@
  * the next submission. A larger file is then read in a few big requests sized
  * by statx, not one per 64 KiB.
  */
-import { AbortError, hardChain, op, runChain, uapi, type Ring } from '@uring/core';
+import { AbortError, hardChain, op, runChain, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
 import { O_CLOEXEC } from './compat';
 
 /** The first read: most files fit, and one that fills it is read on in large requests. */
@@ -56,6 +56,20 @@ async function readRest(ring: Ring, target: number, fixed: boolean, first: Uint8
   }
 }
 
+/** OPENAT hardlinked to READ, as one submission; resolves with both results once both CQEs are in. */
+function openAndRead(ring: Ring, open: OpSpec<number>, read: OpSpec<number>): Promise<[number, number]> {
+  return new Promise((resolve) => {
+    const res: [number, number] = [0, 0];
+    let left = 2;
+    const sink = (i: 0 | 1) => (r: number, _flags: number, more: boolean) => {
+      if (more) return;
+      res[i] = r;
+      if (--left === 0) resolve(res);
+    };
+    ring.startLinked([open, read], [sink(0), sink(1)], { hard: true });
+  });
+}
+
 /** Reads the whole file at `path`; undefined if the fixed-file table is full (the caller then takes the plain path). */
 export async function readFileChained(ring: Ring, path: string, flags: number, signal?: AbortSignal): Promise<Buffer | undefined> {
   let slot: number;
@@ -67,19 +81,25 @@ export async function readFileChained(ring: Ring, path: string, flags: number, s
   const first = firstChunks.pop() ?? Buffer.allocUnsafe(FIRST_CHUNK);
   let opened = false;
   try {
-    const [, n] = await runChain(hardChain(op.openat(path, flags, 0o666, { fileIndex: slot }), fixedRead(slot, first, 0)), {
-      ring,
-      signal,
-    }).then(
-      (r) => r as number[],
-      (err: { code?: string; step?: number; errors?: Error[]; cause?: Error }) => {
+    const open = op.openat(path, flags, 0o666, { fileIndex: slot });
+    const read = fixedRead(slot, first, 0);
+    let n: number;
+    if (signal === undefined) {
+      // The common case without runChain's bookkeeping: two CQEs, one promise.
+      const [openRes, readRes] = await openAndRead(ring, open, read);
+      if (openRes < 0) throw systemError(openRes, 'open', path);
+      opened = true;
+      if (readRes < 0) throw systemError(readRes, 'read');
+      n = readRes;
+    } else {
+      [, n] = (await runChain(hardChain(open, read), { ring, signal }).catch((err: { code?: string; step?: number; errors?: Error[]; cause?: Error }) => {
         if (err.code !== 'ERR_URING_CHAIN') throw err;
         opened = err.step !== 0;
         throw err.step === 0 ? err.cause : err.errors![1];
-      },
-    );
+      })) as number[];
+    }
     opened = true;
-    if (n! < FIRST_CHUNK) return Buffer.from(first.subarray(0, n));
+    if (n < FIRST_CHUNK) return Buffer.from(first.subarray(0, n));
     const st = await ring.submit(op.statx(path));
     return await readRest(ring, slot, true, first, 0, Number(st.size), signal);
   } finally {
