@@ -1,5 +1,6 @@
 /** RxJS operators for byte streams: lines, length-prefixed frames, fixed-size chunks. */
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
+import type { OperatorFunction } from 'rxjs/internal/types';
 
 /** Splits a byte stream into frames with `cut(pending) -> [frame, rest] | undefined`. */
 function framer<T>(cut: (pending: Buffer) => [T, Buffer] | undefined, flush?: (rest: Buffer) => T | undefined): OperatorFunction<Buffer, T> {

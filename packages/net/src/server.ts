@@ -5,7 +5,9 @@
  */
 import fs from 'node:fs';
 import { defaultRing, op, sockopt, type OpHandle, type Ring } from '@uring/core';
-import { Observable, Subject } from 'rxjs';
+// Single modules rather than the 'rxjs' index (which loads every operator); the same classes.
+import { Observable } from 'rxjs/internal/Observable';
+import { Subject } from 'rxjs/internal/Subject';
 import { resolve } from './address';
 import { Connection } from './connection';
 import { listenError } from './errors';

@@ -1,7 +1,8 @@
 /** UDP on the ring: bind, send(data, port, host), datagrams as an Observable (RECVMSG). */
 import { AF_INET, AF_INET6, SOCKADDR_STORAGE, decodeSockaddr, defaultRing, encodeSockaddr, op, sockopt, type Ring, type SocketAddress } from '@uring/core';
 import { isIP } from 'node:net';
-import { Observable } from 'rxjs';
+// The Observable class alone: the 'rxjs' index loads every operator (~7 MB of RSS); this is the same class.
+import { Observable } from 'rxjs/internal/Observable';
 import { netError, socketClosed } from './errors';
 
 export interface Datagram {

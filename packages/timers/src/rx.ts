@@ -1,6 +1,13 @@
 /** RxJS timer/interval on kernel timeouts, and a deadline operator for ops. */
 import { defaultRing, observe, op, type OpSpec, type Ring } from '@uring/core';
-import { concat, concatMap, defer, from, map, Observable, type OperatorFunction } from 'rxjs';
+// Single modules rather than the 'rxjs' index (which loads every operator); the same functions.
+import { Observable } from 'rxjs/internal/Observable';
+import { concat } from 'rxjs/internal/observable/concat';
+import { defer } from 'rxjs/internal/observable/defer';
+import { from } from 'rxjs/internal/observable/from';
+import { concatMap } from 'rxjs/internal/operators/concatMap';
+import { map } from 'rxjs/internal/operators/map';
+import type { OperatorFunction } from 'rxjs/internal/types';
 import { withTimeout } from './kernel';
 
 /**
