@@ -119,6 +119,10 @@ function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => 
 
   const res: (number | undefined)[] = new Array(specs.length);
   const flagsOf: number[] = new Array(specs.length).fill(0);
+  // Each step's completion, computed once when its CQE arrives (complete() may release scratch memory).
+  const seen: boolean[] = new Array(specs.length).fill(false);
+  const values: unknown[] = new Array(specs.length);
+  const errs: (Error | undefined)[] = new Array(specs.length);
   let remaining = specs.length;
   let timedOut = false;
   let aborted = false;
@@ -133,11 +137,18 @@ function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => 
     for (let k = 0; k < specs.length; k++) {
       const i = stepOf[k]!;
       if (i < 0) continue;
-      const r = res[k] ?? 0; // no CQE: a skipped success
-      try {
-        results[i] = completeDefault(specs[k]!, r, flagsOf[k]!);
-      } catch (err) {
-        errors[i] = err as Error;
+      const r = res[k] ?? 0;
+      if (!seen[k]) {
+        // No CQE: a skipped success. Every other step was completed once, by its sink.
+        try {
+          values[k] = completeDefault(specs[k]!, r, flagsOf[k]!);
+        } catch (err) {
+          errs[k] = err as Error;
+        }
+      }
+      results[i] = values[k];
+      if (errs[k] !== undefined) {
+        errors[i] = errs[k];
         if (failed < 0 && r !== -ECANCELED) failed = i;
       }
     }
@@ -181,14 +192,13 @@ function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => 
     if (i < 0) {
       if (r === -ETIME) timedOut = true;
     } else {
-      let value: unknown;
-      let error: Error | undefined;
+      seen[k] = true;
       try {
-        value = completeDefault(spec, r, f);
+        values[k] = completeDefault(spec, r, f);
       } catch (err) {
-        error = err as Error;
+        errs[k] = err as Error;
       }
-      onStep(error ? { index: i, error } : { index: i, value });
+      onStep(errs[k] ? { index: i, error: errs[k] } : { index: i, value: values[k] });
     }
     if (k === specs.length - 1) {
       // The last CQE of a chain comes after every earlier step completed: steps

@@ -24,8 +24,10 @@ export interface OpSpec<T = number> {
   /** IOSQE_* flags this op always needs (IOSQE_FIXED_FILE for a fixed-file target, ...). */
   readonly sqeFlags?: number;
   /**
-   * Releases what a successful result created when nobody will receive it
-   * (an fd from OPENAT, ACCEPT or SOCKET whose caller aborted): without this it leaks.
+   * Called with the final CQE instead of `complete` when nobody will receive
+   * the result (the caller aborted or unsubscribed): releases what a success
+   * created (an fd from OPENAT, ACCEPT or SOCKET) and any scratch memory.
+   * Each final CQE goes to exactly one of `complete` and `discard`, once.
    */
   discard?(res: number, ring: Ring): void;
 }

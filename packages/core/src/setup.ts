@@ -39,7 +39,12 @@ export interface RingOptions {
   singleIssuer?: boolean;
   /** IORING_SETUP_DEFER_TASKRUN: refused with ERR_URING_UNSUPPORTED_OPTION (see setupRing). */
   deferTaskrun?: boolean;
-  /** IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG: no IPI to interrupt us for task work. */
+  /**
+   * IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG (default on where the kernel has
+   * them): completions that need task work wait for our next syscall instead of
+   * interrupting the JS thread with an IPI; a thread asleep in the event loop is
+   * still woken. Measured ~1.4x more io-wq ops/s (stat) here. `false` turns it off.
+   */
   coopTaskrun?: boolean;
   /** Size of the sparse registered-file table `ring.files` (default 4096, at most 65536). */
   fixedFiles?: number;
@@ -154,7 +159,8 @@ export function setupRing(options: RingOptions = {}): RingMemory {
     );
   }
   if (options.singleIssuer) flags |= IORING_SETUP_SINGLE_ISSUER;
-  if (options.coopTaskrun) flags |= IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+  const coop = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+  if (options.coopTaskrun !== false) flags |= coop;
   // SUBMIT_ALL: a bad SQE fails in its own CQE instead of stopping the batch (5.18+).
   flags |= IORING_SETUP_SUBMIT_ALL;
   pv.setUint32(PARAMS.flags, flags, true);
@@ -162,8 +168,8 @@ export function setupRing(options: RingOptions = {}): RingMemory {
   const n = sys();
   let fd = n.setup(entries, params);
   if (fd < 0 && n.errno() === 22 /* EINVAL */) {
-    // An older kernel without SUBMIT_ALL: try once more without it.
-    pv.setUint32(PARAMS.flags, flags & ~IORING_SETUP_SUBMIT_ALL, true);
+    // An older kernel (before 5.19): try once more without the flags we only asked for by default.
+    pv.setUint32(PARAMS.flags, flags & ~(IORING_SETUP_SUBMIT_ALL | (options.coopTaskrun === undefined ? coop : 0)), true);
     fd = n.setup(entries, params);
   }
   if (fd < 0) throw unavailable(n.errno());

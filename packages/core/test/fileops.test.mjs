@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import koffi from 'koffi';
-import { Ring, op, probe, uapi } from '@uring/core';
+import { Ring, chain, op, probe, runChain, uapi } from '@uring/core';
 import { fifo, tempDir } from './helpers.mjs';
 
 const { O_RDWR, O_CREAT, O_RDONLY, O_WRONLY, O_NOFOLLOW } = fs.constants;
@@ -131,6 +132,36 @@ describe('file ops on the real ring', () => {
     expect(f.size).to.equal(3n);
     expect(f.nlink).to.equal(1);
     fs.closeSync(fd);
+  });
+
+  it('statx scratch slots: many at once, long and non-ASCII paths, chained, aborted, each result its own', async () => {
+    // Sizes 0..599 tell the files apart: a slot shared by two ops in flight would show.
+    const names = Array.from({ length: 600 }, (_, i) => `f${i}-é`);
+    names.forEach((n, i) => fs.writeFileSync(p(n), Buffer.alloc(i)));
+    const sizes = await Promise.all(names.map((n) => ring.submit(op.statxWith(p(n), (v, at) => Number(v.getBigUint64(at + 40, true))))));
+    expect(sizes).to.deep.equal(names.map((_, i) => i));
+    // A path longer than the slot's room for it (over 768 bytes) takes the allocated path.
+    let deep = dir;
+    for (let i = 0; i < 8; i++) deep = path.join(deep, 'd'.repeat(120) + i);
+    fs.mkdirSync(deep, { recursive: true });
+    fs.writeFileSync(path.join(deep, 'x'), 'four');
+    expect((await ring.submit(op.statx(path.join(deep, 'x')))).size).to.equal(4n);
+    expect((await ring.submit(op.statx(Buffer.from(path.join(deep, 'x'))))).size).to.equal(4n);
+    // A statx step in a chain is completed once: its slot is not handed out twice.
+    const [st] = await runChain(chain(op.statx(p(names[7])), op.nop()), { ring });
+    expect(st.size).to.equal(7n);
+    // Aborted statx ops give their slots back; later ones still see their own files.
+    const ac = new AbortController();
+    setMaxListeners(100, ac.signal);
+    const aborted = names.slice(0, 50).map((n) => ring.submit(op.statx(p(n)), { signal: ac.signal }).catch((e) => e));
+    ac.abort();
+    await Promise.all(aborted);
+    const again = await Promise.all(names.map((n) => ring.submit(op.statx(p(n)))));
+    expect(again.map((s) => Number(s.size))).to.deep.equal(names.map((_, i) => i));
+    // A spec is single-use.
+    const once = op.statx(p(names[1]));
+    await ring.submit(once);
+    expect(() => ring.submit(once)).to.throw().with.property('code', 'ERR_URING_SPEC_REUSED');
   });
 
   it('renameat, unlinkat, mkdirat, rmdir, symlinkat, linkat change the tree as the syscalls do', async () => {

@@ -98,15 +98,15 @@ function makedevNumber(major: number, minor: number): number {
   return (major & 0xfff) * 256 + (minor & 0xff) + (minor >>> 8) * 1048576 + Math.floor(major / 4096) * 2 ** 44;
 }
 
-/** fs.Stats straight from the raw struct statx: no intermediate object, no BigInts (the hot path of stat()). */
-export function statsFromRaw(v: DataView): fs.Stats {
-  const u32 = (at: number) => v.getUint32(at, true);
-  const u64 = (at: number) => u32(at) + u32(at + 4) * 4294967296;
-  const ms = (at: number) => u64(at) * 1000 + u32(at + 8) / 1e6;
+/** fs.Stats straight from the raw struct statx at byte `at` of `v`: no intermediate object, no BigInts (the hot path of stat()). */
+export function statsFromRaw(v: DataView, at: number): fs.Stats {
+  const u32 = (off: number) => v.getUint32(at + off, true);
+  const u64 = (off: number) => u32(off) + u32(off + 4) * 4294967296;
+  const ms = (off: number) => u64(off) * 1000 + u32(off + 8) / 1e6;
   const hasBirth = (u32(0) & 0x800) !== 0;
   return new StatsCtor(
     makedevNumber(u32(136), u32(140)),
-    v.getUint16(28, true),
+    v.getUint16(at + 28, true),
     u32(16),
     u32(20),
     u32(24),

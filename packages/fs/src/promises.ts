@@ -35,19 +35,25 @@ export async function open(path: fs.PathLike, flags?: string | number, mode?: fs
   return new FileHandle(fd, ring);
 }
 
-export async function stat(path: fs.PathLike, options?: fs.StatOptions): Promise<fs.Stats | fs.BigIntStats> {
-  const f = fast(path);
-  if (!f || (options !== undefined && !isObj(options))) return node.stat(path, options);
-  if (options?.bigint !== true) return f[0].submit(op.statxWith(f[1], statsFromRaw, { syscall: 'stat' }));
-  return toStats(await f[0].submit(op.statx(f[1], { syscall: 'stat' })), true);
+// stat and lstat return the ring's promise itself (no async frame): they are called by the thousand.
+export function stat(path: fs.PathLike, options?: fs.StatOptions): Promise<fs.Stats | fs.BigIntStats> {
+  return statx(path, options, 0, 'stat');
 }
 
-export async function lstat(path: fs.PathLike, options?: fs.StatOptions): Promise<fs.Stats | fs.BigIntStats> {
-  const f = fast(path);
-  if (!f || (options !== undefined && !isObj(options))) return node.lstat(path, options);
-  const o = { flags: uapi.AT_SYMLINK_NOFOLLOW, syscall: 'lstat' };
-  if (options?.bigint !== true) return f[0].submit(op.statxWith(f[1], statsFromRaw, o));
-  return toStats(await f[0].submit(op.statx(f[1], o)), true);
+export function lstat(path: fs.PathLike, options?: fs.StatOptions): Promise<fs.Stats | fs.BigIntStats> {
+  return statx(path, options, uapi.AT_SYMLINK_NOFOLLOW, 'lstat');
+}
+
+function statx(path: fs.PathLike, options: fs.StatOptions | undefined, flags: number, syscall: 'stat' | 'lstat'): Promise<fs.Stats | fs.BigIntStats> {
+  try {
+    const ring = ringOrNode();
+    const p = ring === undefined ? undefined : plainPath(path);
+    if (p === undefined || (options !== undefined && !isObj(options))) return node[syscall](path, options);
+    if (options?.bigint !== true) return ring!.submit(op.statxWith(p, statsFromRaw, { flags, syscall }));
+    return ring!.submit(op.statx(p, { flags, syscall })).then((s) => toStats(s, true));
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 export async function rename(oldPath: fs.PathLike, newPath: fs.PathLike): Promise<void> {

@@ -1,10 +1,31 @@
 /** What the op builders share: addresses of JS memory, and iovec arrays. */
-import { sys, type Pointer } from '../sys';
+import { sys } from '../sys';
 import { IOVEC_SIZE } from '../uapi';
 
+/**
+ * Base addresses of ArrayBuffers, looked up once each. An ArrayBuffer's
+ * backing store never moves (reading `.buffer` moves a small on-heap typed
+ * array's bytes off the heap for good), so a view's address is its buffer's
+ * base plus its byteOffset: no native call and no BigInt per op.
+ */
+const bases = new WeakMap<ArrayBufferLike, number>();
+
 /** The address of a view's first byte (0 for an empty view, which the kernel never touches). */
-export function addressOf(buf: ArrayBufferView): Pointer | number {
-  return buf.byteLength === 0 ? 0 : sys().address(buf);
+export function addressOf(buf: ArrayBufferView): number {
+  if (buf.byteLength === 0) return 0;
+  const ab = buf.buffer;
+  let base = bases.get(ab);
+  if (base === undefined) {
+    // User-space addresses are below 2^47: exact as a double.
+    base = Number(sys().address(new Uint8Array(ab)));
+    bases.set(ab, base);
+  }
+  return base + buf.byteOffset;
+}
+
+/** The `discard` of ops whose result is a new fd: nobody will receive it, so close it. */
+export function closeLeaked(res: number): void {
+  if (res >= 0) sys().close(res);
 }
 
 /** A struct iovec[] for `buffers`; keep both the array and the buffers alive with the op. */

@@ -1,11 +1,11 @@
 /** OPENAT, OPENAT2, CLOSE, STATX, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT. */
 import type { OpSpec } from '../op';
 import { prepRw, setFileIndex, setOpFlags } from '../sqe';
-import { sys } from '../sys';
 import { AT_FDCWD, AT_REMOVEDIR, IORING_FILE_INDEX_ALLOC, OPEN_HOW_SIZE, Opcode, STATX, STATX_BASIC_STATS, STATX_BTIME, STATX_STRUCT_SIZE } from '../uapi';
 import { cPath, pathString, validateDirFd, validateFd, validateInteger, validateUint32 } from '../validate';
 import { systemError, uringError } from '../errors';
-import { addressOf } from './common';
+import { addressOf, closeLeaked } from './common';
+import { Slots } from '../slots';
 
 export type PathLike = string | Buffer | URL;
 
@@ -23,10 +23,6 @@ function fileIndexOf(fileIndex: OpenOptions['fileIndex']): number | undefined {
   if (fileIndex === undefined) return undefined;
   if (fileIndex === 'alloc') return IORING_FILE_INDEX_ALLOC;
   return validateInteger(fileIndex, 'options.fileIndex', 0, 0xfffffffe);
-}
-
-function closeLeaked(res: number): void {
-  sys().close(res);
 }
 
 /** openat(2). Resolves with the new fd (or the fixed-file slot with `fileIndex`). */
@@ -153,19 +149,10 @@ export function decodeStatx(buf: Uint8Array): Statx {
   };
 }
 
-/**
- * statx output buffers, carved from shared slabs and reused: a fresh 256-byte
- * ArrayBuffer per call made the garbage collector the main cost of stat().
- */
-const statxFree: Uint8Array[] = [];
-const SLAB = 256;
-function takeStatxBuffer(): Uint8Array {
-  if (statxFree.length === 0) {
-    const slab = new Uint8Array(STATX_STRUCT_SIZE * SLAB);
-    for (let i = 0; i < SLAB; i++) statxFree.push(slab.subarray(i * STATX_STRUCT_SIZE, (i + 1) * STATX_STRUCT_SIZE));
-  }
-  return statxFree.pop()!;
-}
+/** A slot holds struct statx and, after it, the path (when it fits): no allocation per stat. */
+const STATX_SLOT = 1024;
+const PATH_ROOM = STATX_SLOT - STATX_STRUCT_SIZE;
+const statxSlots = new Slots(STATX_SLOT);
 
 export interface StatxOptions {
   dirfd?: number;
@@ -177,59 +164,86 @@ export interface StatxOptions {
   syscall?: string;
 }
 
-/** statx with a decoder of its own: `decode` reads the raw struct statx (a DataView) into whatever the caller wants. */
-export function statxWith<T>(path: PathLike, decode: (v: DataView) => T, options: StatxOptions = {}): OpSpec<T> {
-  const spec = statx(path, options) as unknown as OpSpec<T>;
-  const keep = spec.keep as [Buffer, Uint8Array];
-  const out = keep[1];
-  return {
-    ...spec,
-    complete(res) {
-      if (res < 0) {
-        statxFree.push(out);
-        throw systemError(res, spec.syscall, spec.path);
-      }
-      const value = decode(new DataView(out.buffer, out.byteOffset, out.byteLength));
-      statxFree.push(out);
-      return value;
-    },
-  };
+/**
+ * One statx op. A class rather than a literal with closures: stat() is called
+ * by the ten thousand at once, and every object alive per op is work for the
+ * garbage collector. Single-use: its slot goes back to the pool at completion.
+ */
+class StatxOp<T> implements OpSpec<T> {
+  readonly opcode = Opcode.STATX;
+  readonly syscall: string;
+  readonly path: string | undefined;
+  /** The NUL-terminated path, when it is not a short string written into the slot. */
+  readonly keep: Buffer | undefined;
+  readonly #str: string;
+  readonly #dirfd: number;
+  readonly #flags: number;
+  readonly #mask: number;
+  readonly #decode: (v: DataView, at: number) => T;
+  #slot = -1;
+  #used = false;
+
+  constructor(path: PathLike, options: StatxOptions, decode: (v: DataView, at: number) => T) {
+    const short = typeof path === 'string' && path.indexOf('\u0000') === -1 && (path.length * 3 < PATH_ROOM || Buffer.byteLength(path) < PATH_ROOM);
+    this.keep = short ? undefined : cPath(path);
+    this.#str = short ? (path as string) : '';
+    this.#dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
+    this.#flags = validateUint32(options.flags ?? 0, 'options.flags');
+    this.#mask = validateUint32(options.mask ?? STATX_BASIC_STATS | STATX_BTIME, 'options.mask');
+    this.syscall = options.syscall ?? 'statx';
+    this.path = this.syscall === 'fstat' ? undefined : short ? (path as string) : pathString(path);
+    this.#decode = decode;
+  }
+
+  prep(v: DataView, o: number): void {
+    if (this.#used) throw uringError('ERR_URING_SPEC_REUSED', 'a statx op can be submitted once: build a new one with op.statx()');
+    this.#used = true;
+    const s = (this.#slot = statxSlots.take());
+    const base = statxSlots.address(s);
+    let addr: number;
+    if (this.keep === undefined) {
+      const bytes = statxSlots.bytes(s);
+      const at = statxSlots.offset(s) + STATX_STRUCT_SIZE;
+      bytes[at + bytes.write(this.#str, at, PATH_ROOM - 1, 'utf8')] = 0;
+      addr = base + STATX_STRUCT_SIZE;
+    } else {
+      addr = addressOf(this.keep);
+    }
+    prepRw(v, o, Opcode.STATX, this.#dirfd, addr, this.#mask, base);
+    setOpFlags(v, o, this.#flags);
+  }
+
+  complete(res: number): T {
+    // The final CQE is in: the kernel is done with the slot, so it can serve the next statx.
+    const s = this.#slot;
+    this.#slot = -1;
+    if (res < 0) {
+      statxSlots.give(s);
+      throw systemError(res, this.syscall, this.path);
+    }
+    try {
+      return this.#decode(statxSlots.view(s), statxSlots.offset(s));
+    } finally {
+      statxSlots.give(s);
+    }
+  }
+
+  discard(): void {
+    if (this.#slot >= 0) statxSlots.give(this.#slot);
+    this.#slot = -1;
+  }
 }
+
+/** statx with a decoder of its own: `decode` reads the raw struct statx at byte `at` of `v` into whatever the caller wants. */
+export function statxWith<T>(path: PathLike, decode: (v: DataView, at: number) => T, options: StatxOptions = {}): OpSpec<T> {
+  return new StatxOp(path, options, decode);
+}
+
+const decodeAt = (v: DataView, at: number) => decodeStatx(new Uint8Array(v.buffer, v.byteOffset + at, STATX_STRUCT_SIZE));
 
 /** statx(2). Resolves with the decoded struct. */
 export function statx(path: PathLike, options: StatxOptions = {}): OpSpec<Statx> {
-  const p = cPath(path);
-  const dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
-  const flags = validateUint32(options.flags ?? 0, 'options.flags');
-  const mask = validateUint32(options.mask ?? STATX_BASIC_STATS | STATX_BTIME, 'options.mask');
-  const out = takeStatxBuffer();
-  const addr = addressOf(p);
-  const outAddr = addressOf(out);
-  const syscall = options.syscall ?? 'statx';
-  let used = false;
-  return {
-    opcode: Opcode.STATX,
-    syscall,
-    path: syscall === 'fstat' ? undefined : pathString(path),
-    keep: [p, out],
-    prep(v, o) {
-      // `out` goes back to the shared free list at completion, so this spec is single-use.
-      if (used) throw uringError('ERR_URING_SPEC_REUSED', 'a statx op can be submitted once: build a new one with op.statx()');
-      used = true;
-      prepRw(v, o, Opcode.STATX, dirfd, addr, mask, outAddr);
-      setOpFlags(v, o, flags);
-    },
-    complete(res) {
-      // The final CQE is in: the kernel is done with `out`, so it can serve the next statx.
-      if (res < 0) {
-        statxFree.push(out);
-        throw systemError(res, syscall, this.path);
-      }
-      const st = decodeStatx(out);
-      statxFree.push(out);
-      return st;
-    },
-  };
+  return new StatxOp(path, options, decodeAt);
 }
 
 export interface AtOptions {

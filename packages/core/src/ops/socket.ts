@@ -2,10 +2,9 @@
 import { systemError } from '../errors';
 import type { OpSpec } from '../op';
 import { prepRw, setBufIndex, setFileIndex, setIoprio, setOpFlags } from '../sqe';
-import { sys } from '../sys';
 import { IORING_ACCEPT_MULTISHOT, IORING_FILE_INDEX_ALLOC, IORING_RECV_MULTISHOT, IOSQE_BUFFER_SELECT, Opcode } from '../uapi';
 import { validateBuffer, validateFd, validateInteger, validateUint32 } from '../validate';
-import { addressOf, iovecs } from './common';
+import { addressOf, iovecs, closeLeaked } from './common';
 
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
@@ -16,10 +15,6 @@ export const MSG_WAITALL = 0x100;
 export const SHUT_RD = 0;
 export const SHUT_WR = 1;
 export const SHUT_RDWR = 2;
-
-const closeLeaked = (res: number) => {
-  sys().close(res);
-};
 
 /** socket(2). Resolves with the fd (or a fixed slot with `fileIndex`). */
 export function socket(domain: number, type: number, protocol = 0, options: { fileIndex?: number | 'alloc' } = {}): OpSpec<number> {
