@@ -5,8 +5,8 @@
  * every step's CQE is in. When a step fails, its dependents complete with
  * ECANCELED and the rejection says which step failed.
  */
-// The Observable class alone: the 'rxjs' index loads every operator (~7 MB of RSS); this is the same class.
-import { Observable } from 'rxjs/internal/Observable';
+import type { Observable } from 'rxjs';
+import { Observable as rxObservable } from './rx';
 import { AbortError, systemError, uringError } from './errors';
 import { completeDefault, sqeFlagsOf, type OpSpec, type SubmitOptions } from './op';
 import { linkTimeout } from './ops/timeout';
@@ -238,7 +238,7 @@ export function runChain(c: Chain, options: ChainOptions = {}): Promise<unknown[
 
 /** Submits a chain on subscribe; emits each step as it completes; unsubscribing cancels what has not run. */
 export function observeChain(c: Chain, options: ChainOptions = {}): Observable<StepResult> {
-  return new Observable<StepResult>((subscriber) => {
+  return new (rxObservable())<StepResult>((subscriber) => {
     let settled = false;
     const cancel = startChain(
       c,

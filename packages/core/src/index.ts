@@ -18,6 +18,7 @@ export { Opcode, IOSQE, type OpcodeName } from './uapi';
 export * as sqe from './sqe';
 export * as validate from './validate';
 export { sys } from './sys';
+export { addressOf } from './ops/common';
 export { chain, hardChain, runChain, observeChain, Chain, type ChainError, type ChainOptions, type StepResult } from './chain';
 export { observe } from './observe';
 export { FileTable, BufferTable } from './register';

@@ -4,14 +4,14 @@
  * completes, and unsubscribing cancels the op in the kernel. The op's memory
  * stays referenced until its final CQE, even after unsubscribe.
  */
-// The Observable class alone: the 'rxjs' index loads every operator (~7 MB of RSS); this is the same class.
-import { Observable } from 'rxjs/internal/Observable';
+import type { Observable } from 'rxjs';
+import { Observable as rxObservable } from './rx';
 import { completeDefault, type OpSpec } from './op';
 import type { CallOptions } from './promises';
 import { defaultRing } from './ring';
 
 export function observe<T>(spec: OpSpec<T> | (() => OpSpec<T>), options: CallOptions = {}): Observable<T> {
-  return new Observable<T>((subscriber) => {
+  return new (rxObservable())<T>((subscriber) => {
     const s = typeof spec === 'function' ? spec() : spec;
     const ring = options.ring ?? defaultRing();
     let final = false;

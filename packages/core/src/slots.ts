@@ -5,6 +5,7 @@
  * prepared and given back once its final CQE has been read.
  */
 import { addressOf } from './ops/common';
+import { cPath, pathString } from './validate';
 
 export class Slots {
   readonly size: number;
@@ -52,5 +53,53 @@ export class Slots {
     this.#views.push(new DataView(slab.buffer, slab.byteOffset, slab.byteLength));
     this.#bases.push(addressOf(slab));
     for (let i = this.#perSlab - 1; i >= 0; i--) this.#free.push(first + i);
+  }
+}
+
+/** Room for a path in a slot (with its NUL); longer paths get a Buffer of their own. */
+const PATH_SLOT = 256;
+const pathSlots = new Slots(PATH_SLOT);
+
+/**
+ * A path argument as the kernel reads it. A short string (the common case) is
+ * written into a reusable slot when its op is prepared and the slot is given
+ * back at the final CQE; anything else becomes a NUL-terminated Buffer kept
+ * with the op. Checked at construction, with cPath's errors.
+ */
+export class KernelPath {
+  /** The path as error messages show it. */
+  readonly text: string;
+  /** The NUL-terminated bytes, when the path does not go into a slot. */
+  readonly buffer: Buffer | undefined;
+  #slot = -1;
+  /** Ops in flight that use the slot: a spec submitted again before its CQE shares it (same bytes). */
+  #uses = 0;
+
+  constructor(path: unknown, name = 'path') {
+    if (typeof path === 'string' && path.indexOf('\u0000') === -1 && (path.length * 3 < PATH_SLOT || Buffer.byteLength(path) < PATH_SLOT)) {
+      this.buffer = undefined;
+      this.text = path;
+    } else {
+      this.buffer = cPath(path, name);
+      this.text = pathString(path as string | Buffer | URL);
+    }
+  }
+
+  /** At prep: the address of the bytes. Pair with release() at the final CQE. */
+  address(): number {
+    if (this.buffer !== undefined) return addressOf(this.buffer);
+    if (this.#uses++ === 0) {
+      const s = (this.#slot = pathSlots.take());
+      const bytes = pathSlots.bytes(s);
+      const at = pathSlots.offset(s);
+      bytes[at + bytes.write(this.text, at, PATH_SLOT - 1, 'utf8')] = 0;
+    }
+    return pathSlots.address(this.#slot);
+  }
+
+  release(): void {
+    if (this.#uses === 0 || --this.#uses > 0) return;
+    pathSlots.give(this.#slot);
+    this.#slot = -1;
   }
 }

@@ -9,7 +9,7 @@ import node from 'node:fs/promises';
 import { AbortError, chain, op, runChain, uapi, type Ring } from '@uring/core';
 import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, statsFromRaw, toStats } from './compat';
 import { FileHandle } from './filehandle';
-import { readFileChained, writeFileChained } from './readfile';
+import { readFileChained, readSmallFile, writeFileChained, writeSmallFile } from './readfile';
 import { ringOrNode } from './ring';
 
 export const constants = fs.constants;
@@ -113,7 +113,19 @@ export async function truncate(path: fs.PathLike, len = 0): Promise<void> {
   }
 }
 
-export async function readFile(path: fs.PathLike | FileHandle, options?: unknown): Promise<string | Buffer> {
+export function readFile(path: fs.PathLike | FileHandle, options?: unknown): Promise<string | Buffer> {
+  // The hot path - a string path, no flag or signal - returns the ring's promise itself.
+  if (typeof path === 'string' && (options === undefined || typeof options === 'string' || (isObj(options) && options.flag === undefined && options.signal === undefined))) {
+    const encoding = encodingOf(options, null);
+    const ring = encoding === undefined ? undefined : ringOrNode();
+    const p = ring && plainPath(path);
+    const read = p ? readSmallFile(ring!, p, fs.constants.O_RDONLY, encoding!) : undefined;
+    if (read) return read;
+  }
+  return readFileAny(path, options);
+}
+
+async function readFileAny(path: fs.PathLike | FileHandle, options?: unknown): Promise<string | Buffer> {
   const encoding = encodingOf(options, null);
   const o = (isObj(options) ? options : {}) as { flag?: unknown; signal?: AbortSignal };
   const flags = parseFlags(o.flag, fs.constants.O_RDONLY);
@@ -128,7 +140,7 @@ export async function readFile(path: fs.PathLike | FileHandle, options?: unknown
   if (!ring || !plain || !f) return node.readFile(path as fs.PathLike, options as never);
   if (signal?.aborted) throw aborted(signal);
   const data =
-      (await readFileChained(ring, f![1], flags!, signal)) ??
+      (signal === undefined ? await readSmallFile(ring, f![1], flags!, null) : await readFileChained(ring, f![1], flags!, signal)) ??
       (await (async () => {
         const h = await open(f![1], flags);
         try {
@@ -140,7 +152,23 @@ export async function readFile(path: fs.PathLike | FileHandle, options?: unknown
   return encoding ? data.toString(encoding) : data;
 }
 
-async function write(path: fs.PathLike | FileHandle, data: unknown, options: unknown, defaultFlag: string, nodeFn: (...args: never[]) => Promise<void>): Promise<void> {
+function write(path: fs.PathLike | FileHandle, data: unknown, options: unknown, defaultFlag: 'w' | 'a', nodeFn: (...args: never[]) => Promise<void>): Promise<void> {
+  // The hot path - a string path, string or bytes, no options beyond an encoding - returns the ring's promise itself.
+  if (typeof path === 'string' && (options === undefined || typeof options === 'string') && (typeof data === 'string' || ArrayBuffer.isView(data))) {
+    const encoding = encodingOf(options, 'utf8');
+    const ring = encoding ? ringOrNode() : undefined;
+    const p = ring && plainPath(path);
+    if (p) {
+      const bytes = typeof data === 'string' ? Buffer.from(data, encoding!) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const flags = defaultFlag === 'w' ? fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC : fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND;
+      const done = writeSmallFile(ring!, p, flags, 0o666, bytes);
+      if (done) return done;
+    }
+  }
+  return writeAny(path, data, options, defaultFlag, nodeFn);
+}
+
+async function writeAny(path: fs.PathLike | FileHandle, data: unknown, options: unknown, defaultFlag: string, nodeFn: (...args: never[]) => Promise<void>): Promise<void> {
   const o = (isObj(options) ? options : {}) as { flag?: unknown; mode?: unknown; signal?: AbortSignal; flush?: unknown };
   const encoding = encodingOf(options, 'utf8');
   const flags = parseFlags(o.flag ?? defaultFlag, 0);
@@ -156,7 +184,10 @@ async function write(path: fs.PathLike | FileHandle, data: unknown, options: unk
   const f = fast(path);
   if (!plain || !f) return (nodeFn as (...a: unknown[]) => Promise<void>)(path, data, options);
   if (signal?.aborted) throw aborted(signal);
-  if (await writeFileChained(f[0], f[1], flags!, mode!, bytes!, signal)) return;
+  if (signal === undefined) {
+    const done = writeSmallFile(f[0], f[1], flags!, mode!, bytes!);
+    if (done) return done;
+  } else if (await writeFileChained(f[0], f[1], flags!, mode!, bytes!, signal)) return;
   const h = await open(f[1], flags, mode);
   try {
     await h.writeFile(bytes!);

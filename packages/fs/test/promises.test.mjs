@@ -88,6 +88,27 @@ describe('@uring/fs/promises beside node:fs/promises', () => {
     expect(data.equals(big)).to.equal(true);
   });
 
+  it('readFile at the first read\'s boundaries and beyond (64 KiB chunk, 1 MiB requests) is Node\'s, byte for byte', async () => {
+    const sizes = [65535, 65536, 65537, 1 << 20, (4 << 20) + 5];
+    for (const root of Object.values(box.roots)) {
+      for (const n of sizes) fs.writeFileSync(path.join(root, `s${n}`), Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff)));
+    }
+    for (const n of sizes) {
+      await same(`buffer ${n}`, (f, r) => f.readFile(rel(r, `s${n}`)));
+      await same(`latin1 ${n}`, (f, r) => f.readFile(rel(r, `s${n}`), 'latin1'));
+    }
+  });
+
+  it('many readFile and writeFile calls at once each get their own bytes (pooled chunks, path slots)', async () => {
+    const root = box.roots.uring;
+    const names = Array.from({ length: 300 }, (_, i) => rel(root, `many-${i}-${'x'.repeat(i % 200)}`));
+    await Promise.all(names.map((n, i) => uring.writeFile(n, `content ${i} `.repeat(i % 50 + 1))));
+    const read = await Promise.all(names.map((n) => uring.readFile(n, 'utf8')));
+    expect(read).to.deep.equal(names.map((_, i) => `content ${i} `.repeat(i % 50 + 1)));
+    const bufs = await Promise.all(names.map((n) => uring.readFile(n)));
+    expect(bufs.map((b) => b.toString())).to.deep.equal(read);
+  });
+
   it('writeFile and appendFile: results, trees and errors', async () => {
     const calls = {
       string: (f, r) => f.writeFile(rel(r, 'new.txt'), 'new data'),

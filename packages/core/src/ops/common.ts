@@ -14,6 +14,9 @@ const bases = new WeakMap<ArrayBufferLike, number>();
 export function addressOf(buf: ArrayBufferView): number {
   if (buf.byteLength === 0) return 0;
   const ab = buf.buffer;
+  // Large buffers are not cached: the native call is nothing beside their I/O, and a
+  // WeakMap entry would keep a dead 64 MiB buffer for a full GC instead of a scavenge.
+  if (ab.byteLength > 65536) return Number(sys().address(buf));
   let base = bases.get(ab);
   if (base === undefined) {
     // User-space addresses are below 2^47: exact as a double.

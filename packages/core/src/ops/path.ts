@@ -5,7 +5,7 @@ import { AT_FDCWD, AT_REMOVEDIR, IORING_FILE_INDEX_ALLOC, OPEN_HOW_SIZE, Opcode,
 import { cPath, pathString, validateDirFd, validateFd, validateInteger, validateUint32 } from '../validate';
 import { systemError, uringError } from '../errors';
 import { addressOf, closeLeaked } from './common';
-import { Slots } from '../slots';
+import { KernelPath, Slots } from '../slots';
 
 export type PathLike = string | Buffer | URL;
 
@@ -25,26 +25,49 @@ function fileIndexOf(fileIndex: OpenOptions['fileIndex']): number | undefined {
   return validateInteger(fileIndex, 'options.fileIndex', 0, 0xfffffffe);
 }
 
+/** One openat. A class for the same reason as StatxOp: readFile and open are hot paths. */
+class OpenAtOp implements OpSpec<number> {
+  readonly opcode = Opcode.OPENAT;
+  readonly syscall = 'open';
+  readonly path: string;
+  readonly keep: Buffer | undefined;
+  readonly #path: KernelPath;
+  readonly #flags: number;
+  readonly #mode: number;
+  readonly #dirfd: number;
+  readonly #index: number | undefined;
+
+  constructor(path: PathLike, flags: number, mode: number, options: OpenOptions) {
+    this.#path = new KernelPath(path);
+    this.path = this.#path.text;
+    this.keep = this.#path.buffer;
+    this.#flags = validateInteger(flags, 'flags', -(2 ** 31), 2 ** 31 - 1);
+    this.#mode = validateUint32(mode, 'mode');
+    this.#dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
+    this.#index = fileIndexOf(options.fileIndex);
+  }
+
+  prep(v: DataView, o: number): void {
+    prepRw(v, o, Opcode.OPENAT, this.#dirfd, this.#path.address(), this.#mode, 0);
+    setOpFlags(v, o, this.#flags);
+    if (this.#index !== undefined) setFileIndex(v, o, this.#index);
+  }
+
+  complete(res: number): number {
+    this.#path.release();
+    if (res < 0) throw systemError(res, 'open', this.path);
+    return res;
+  }
+
+  discard(res: number): void {
+    this.#path.release();
+    if (this.#index === undefined) closeLeaked(res);
+  }
+}
+
 /** openat(2). Resolves with the new fd (or the fixed-file slot with `fileIndex`). */
 export function openat(path: PathLike, flags = 0, mode = 0o666, options: OpenOptions = {}): OpSpec<number> {
-  const p = cPath(path);
-  validateInteger(flags, 'flags', -(2 ** 31), 2 ** 31 - 1);
-  validateUint32(mode, 'mode');
-  const dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
-  const index = fileIndexOf(options.fileIndex);
-  const addr = addressOf(p);
-  return {
-    opcode: Opcode.OPENAT,
-    syscall: 'open',
-    path: pathString(path),
-    keep: p,
-    prep(v, o) {
-      prepRw(v, o, Opcode.OPENAT, dirfd, addr, mode, 0);
-      setOpFlags(v, o, flags);
-      if (index !== undefined) setFileIndex(v, o, index);
-    },
-    discard: index === undefined ? closeLeaked : undefined,
-  };
+  return new OpenAtOp(path, flags, mode, options);
 }
 
 export interface OpenHow {
@@ -149,10 +172,7 @@ export function decodeStatx(buf: Uint8Array): Statx {
   };
 }
 
-/** A slot holds struct statx and, after it, the path (when it fits): no allocation per stat. */
-const STATX_SLOT = 1024;
-const PATH_ROOM = STATX_SLOT - STATX_STRUCT_SIZE;
-const statxSlots = new Slots(STATX_SLOT);
+const statxSlots = new Slots(STATX_STRUCT_SIZE);
 
 export interface StatxOptions {
   dirfd?: number;
@@ -167,15 +187,14 @@ export interface StatxOptions {
 /**
  * One statx op. A class rather than a literal with closures: stat() is called
  * by the ten thousand at once, and every object alive per op is work for the
- * garbage collector. Single-use: its slot goes back to the pool at completion.
+ * garbage collector. Single-use: its slots go back to the pools at completion.
  */
 class StatxOp<T> implements OpSpec<T> {
   readonly opcode = Opcode.STATX;
   readonly syscall: string;
   readonly path: string | undefined;
-  /** The NUL-terminated path, when it is not a short string written into the slot. */
   readonly keep: Buffer | undefined;
-  readonly #str: string;
+  readonly #path: KernelPath;
   readonly #dirfd: number;
   readonly #flags: number;
   readonly #mask: number;
@@ -184,14 +203,13 @@ class StatxOp<T> implements OpSpec<T> {
   #used = false;
 
   constructor(path: PathLike, options: StatxOptions, decode: (v: DataView, at: number) => T) {
-    const short = typeof path === 'string' && path.indexOf('\u0000') === -1 && (path.length * 3 < PATH_ROOM || Buffer.byteLength(path) < PATH_ROOM);
-    this.keep = short ? undefined : cPath(path);
-    this.#str = short ? (path as string) : '';
+    this.#path = new KernelPath(path);
+    this.keep = this.#path.buffer;
     this.#dirfd = validateDirFd(options.dirfd ?? AT_FDCWD);
     this.#flags = validateUint32(options.flags ?? 0, 'options.flags');
     this.#mask = validateUint32(options.mask ?? STATX_BASIC_STATS | STATX_BTIME, 'options.mask');
     this.syscall = options.syscall ?? 'statx';
-    this.path = this.syscall === 'fstat' ? undefined : short ? (path as string) : pathString(path);
+    this.path = this.syscall === 'fstat' ? undefined : this.#path.text;
     this.#decode = decode;
   }
 
@@ -199,36 +217,22 @@ class StatxOp<T> implements OpSpec<T> {
     if (this.#used) throw uringError('ERR_URING_SPEC_REUSED', 'a statx op can be submitted once: build a new one with op.statx()');
     this.#used = true;
     const s = (this.#slot = statxSlots.take());
-    const base = statxSlots.address(s);
-    let addr: number;
-    if (this.keep === undefined) {
-      const bytes = statxSlots.bytes(s);
-      const at = statxSlots.offset(s) + STATX_STRUCT_SIZE;
-      bytes[at + bytes.write(this.#str, at, PATH_ROOM - 1, 'utf8')] = 0;
-      addr = base + STATX_STRUCT_SIZE;
-    } else {
-      addr = addressOf(this.keep);
-    }
-    prepRw(v, o, Opcode.STATX, this.#dirfd, addr, this.#mask, base);
+    prepRw(v, o, Opcode.STATX, this.#dirfd, this.#path.address(), this.#mask, statxSlots.address(s));
     setOpFlags(v, o, this.#flags);
   }
 
   complete(res: number): T {
-    // The final CQE is in: the kernel is done with the slot, so it can serve the next statx.
-    const s = this.#slot;
-    this.#slot = -1;
-    if (res < 0) {
-      statxSlots.give(s);
-      throw systemError(res, this.syscall, this.path);
-    }
+    // The final CQE is in: the kernel is done with the slots, so they can serve the next statx.
     try {
-      return this.#decode(statxSlots.view(s), statxSlots.offset(s));
+      if (res < 0) throw systemError(res, this.syscall, this.path);
+      return this.#decode(statxSlots.view(this.#slot), statxSlots.offset(this.#slot));
     } finally {
-      statxSlots.give(s);
+      this.discard();
     }
   }
 
   discard(): void {
+    this.#path.release();
     if (this.#slot >= 0) statxSlots.give(this.#slot);
     this.#slot = -1;
   }
