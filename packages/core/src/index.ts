@@ -19,6 +19,7 @@ export * as sqe from './sqe';
 export * as validate from './validate';
 export { sys } from './sys';
 export { addressOf } from './ops/common';
+export { Observable as observableClass } from './rx';
 export { chain, hardChain, runChain, observeChain, Chain, type ChainError, type ChainOptions, type StepResult } from './chain';
 export { observe } from './observe';
 export { FileTable, BufferTable } from './register';

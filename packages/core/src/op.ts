@@ -15,6 +15,12 @@ export interface OpSpec<T = number> {
   prep(sqe: DataView, o: number): void;
   /** Turns a CQE into a value; throws (a Node-style error) on failure. Defaults to `res`, or a system error when negative. */
   complete?(res: number, flags: number): T;
+  /**
+   * Called with each CQE before the final one (IORING_CQE_F_MORE) when the op
+   * is submitted as a promise: SEND_ZC posts its result first and the
+   * notification that frees its buffer last.
+   */
+  more?(res: number, flags: number): void;
   /** The syscall named in errors ('open', 'read', ...). */
   readonly syscall: string;
   readonly path?: string;

@@ -564,6 +564,7 @@ export class Ring implements Disposable {
     }
     if (op.sink !== null) op.sink(res, flags, more);
     else if (!more) this.#settle(op.spec, res, flags, op.resolve!, op.reject!);
+    else op.spec.more?.(res, flags);
   }
 
   #updateRef(): void {

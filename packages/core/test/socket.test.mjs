@@ -122,6 +122,12 @@ describe('sockets on the ring', () => {
     expect(cqes).to.have.length(2);
     expect(cqes[0]).to.include({ res: 65536, more: true });
     expect(cqes[1]).to.include({ notif: true, more: false });
+    // As a promise it resolves with the byte count, once the kernel has let go of the buffer.
+    expect(await ring.submit(op.send(client, Buffer.alloc(1000, 2), 0, { zeroCopy: true }))).to.equal(1000);
+    const got = Buffer.alloc(65536 + 1000);
+    let n = 0;
+    while (n < got.length) n += await ring.submit(op.recv(fds.at(-1), got.subarray(n)));
+    expect(got.subarray(65536).equals(Buffer.alloc(1000, 2))).to.equal(true);
   });
 
   it('cancelling a pending recv loses no data: the next recv gets it', async () => {

@@ -4,9 +4,8 @@
  * buffer ring; send() as a promise; shutdown() half-closes; close() cancels
  * what is pending in the kernel and closes the fd.
  */
-import { BufferRing, op, sockopt, type OpHandle, type Ring, type SocketAddress } from '@uring/core';
-// The Observable class alone: the 'rxjs' index loads every operator (~7 MB of RSS); this is the same class.
-import { Observable } from 'rxjs/internal/Observable';
+import { BufferRing, observableClass, op, sockopt, type OpHandle, type Ring, type SocketAddress } from '@uring/core';
+import type { Observable } from 'rxjs';
 import { receiveBuffers } from './buffers';
 import { netError, socketClosed } from './errors';
 
@@ -21,7 +20,6 @@ export class Connection implements AsyncIterable<Buffer> {
   readonly fd: number;
   readonly ring: Ring;
   #closed = false;
-  #sendChain: Promise<unknown> = Promise.resolve();
   #recv: OpHandle | undefined;
   #paused = false;
   #sink: Sink | undefined;
@@ -77,33 +75,83 @@ export class Connection implements AsyncIterable<Buffer> {
     return this;
   }
 
-  /** Sends every byte (in order with earlier sends); resolves with the count. */
-  send(data: string | ArrayBufferView): Promise<number> {
+  /**
+   * Sends every byte, in order with earlier sends; resolves with the count.
+   * With nothing queued it goes straight to the ring (one spec, one promise);
+   * otherwise it waits its turn, so a short send never interleaves with the next.
+   * `zeroCopy` uses SEND_ZC (the buffer is the kernel's until the notification).
+   */
+  send(data: string | ArrayBufferView, options?: { zeroCopy?: boolean }): Promise<number> {
     if (this.#closed) return Promise.reject(socketClosed());
-    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const result = this.#sendChain.then(async () => {
-      let sent = 0;
-      while (sent < bytes.length) {
-        if (this.#closed) throw socketClosed();
-        const n = await this.ring.submit(op.send(this.fd, bytes.subarray(sent))).catch((err: { errno?: number }) => {
-          if (this.#closed || err.errno === -ECANCELED) throw socketClosed();
-          throw netError(err.errno ?? -5, 'write');
-        });
-        sent += n;
-      }
-      return sent;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const zc = options?.zeroCopy === true;
+    return this.#inTurn(() => this.#sendBytes(bytes, zc));
+  }
+
+  /** sendmsg(2): the buffers gathered into one message (SENDMSG), in order with send(). Resolves with the bytes sent. */
+  sendmsg(buffers: readonly ArrayBufferView[]): Promise<number> {
+    if (this.#closed) return Promise.reject(socketClosed());
+    return this.#inTurn(() => this.ring.submit(op.sendmsg(this.fd, buffers)).catch((err: { errno?: number }) => this.#sendFailed(err, 'sendmsg')));
+  }
+
+  /** Sends, sendmsgs and the shutdown after them, one at a time in call order. */
+  #sendQueue: { job: () => Promise<number>; resolve(n: number): void; reject(e: unknown): void }[] | undefined;
+
+  #inTurn(job: () => Promise<number>): Promise<number> {
+    if (this.#sendQueue === undefined) {
+      this.#sendQueue = [];
+      return this.#run(job);
+    }
+    return new Promise((resolve, reject) => this.#sendQueue!.push({ job, resolve, reject }));
+  }
+
+  async #run(job: () => Promise<number>): Promise<number> {
+    try {
+      return await job();
+    } finally {
+      const next = this.#sendQueue?.shift();
+      if (next) this.#run(next.job).then(next.resolve, next.reject);
+      else this.#sendQueue = undefined;
+    }
+  }
+
+  async #sendBytes(bytes: Uint8Array, zc: boolean): Promise<number> {
+    let sent = 0;
+    while (sent < bytes.length) {
+      if (this.#closed) throw socketClosed();
+      const part = sent === 0 ? bytes : bytes.subarray(sent);
+      sent += await this.ring.submit(op.send(this.fd, part, 0, { zeroCopy: zc })).catch((err: { errno?: number }) => this.#sendFailed(err, 'write'));
+    }
+    return sent;
+  }
+
+  #sendFailed(err: { errno?: number }, syscall: string): never {
+    if (this.#closed || err.errno === -ECANCELED) throw socketClosed();
+    throw netError(err.errno ?? -5, syscall);
+  }
+
+  /**
+   * recvmsg(2) into `buffers` (RECVMSG), for callers that read a message
+   * themselves instead of consuming data$ or the iterator (not both at once).
+   */
+  async recvmsg(buffers: readonly ArrayBufferView[]): Promise<{ bytes: number; flags: number }> {
+    if (this.#closed) throw socketClosed();
+    if (this.#sink) throw Object.assign(new Error('this connection already has a data consumer'), { code: 'ERR_URING_BUSY' });
+    const r = await this.ring.submit(op.recvmsg(this.fd, buffers)).catch((err: { errno?: number }) => {
+      if (this.#closed || err.errno === -ECANCELED) throw socketClosed();
+      throw netError(err.errno ?? -5, 'recvmsg');
     });
-    this.#sendChain = result.catch(() => {});
-    return result;
+    return { bytes: r.bytes, flags: r.flags };
   }
 
   /** Half-closes: the peer sees EOF; receiving goes on. */
   async shutdown(): Promise<void> {
     if (this.#closed) throw socketClosed();
-    await this.#sendChain;
-    await this.ring.submit(op.shutdown(this.fd, op.SHUT_WR)).catch((err: { errno: number }) => {
-      throw netError(err.errno, 'shutdown');
-    });
+    await this.#inTurn(() =>
+      this.ring.submit(op.shutdown(this.fd, op.SHUT_WR)).catch((err: { errno: number }) => {
+        throw netError(err.errno, 'shutdown');
+      }),
+    );
   }
 
   /** Cancels pending receives and sends in the kernel, then closes the fd. Idempotent. */
@@ -117,7 +165,7 @@ export class Connection implements AsyncIterable<Buffer> {
 
   /** Incoming data. One consumer at a time; completes at EOF, errors on a reset. */
   get data$(): Observable<Buffer> {
-    return new Observable<Buffer>((subscriber) => {
+    return new (observableClass())<Buffer>((subscriber) => {
       this.#attach({ data: (c) => subscriber.next(c), end: () => subscriber.complete(), error: (e) => subscriber.error(e) });
       return () => this.#detach();
     });

@@ -1,11 +1,11 @@
+import { observableClass } from '@uring/core';
 /** RxJS operators for byte streams: lines, length-prefixed frames, fixed-size chunks. */
-import { Observable } from 'rxjs/internal/Observable';
 import type { OperatorFunction } from 'rxjs/internal/types';
 
 /** Splits a byte stream into frames with `cut(pending) -> [frame, rest] | undefined`. */
 function framer<T>(cut: (pending: Buffer) => [T, Buffer] | undefined, flush?: (rest: Buffer) => T | undefined): OperatorFunction<Buffer, T> {
   return (source) =>
-    new Observable<T>((subscriber) => {
+    new (observableClass())<T>((subscriber) => {
       let pending: Buffer = Buffer.alloc(0);
       return source.subscribe({
         next(chunk) {

@@ -4,10 +4,9 @@
  * close() cancels the accept in the kernel and closes the socket.
  */
 import fs from 'node:fs';
-import { defaultRing, op, sockopt, type OpHandle, type Ring } from '@uring/core';
+import { defaultRing, observableClass, op, sockopt, type OpHandle, type Ring } from '@uring/core';
 // Single modules rather than the 'rxjs' index (which loads every operator); the same classes.
-import { Observable } from 'rxjs/internal/Observable';
-import { Subject } from 'rxjs/internal/Subject';
+import type { Observable } from 'rxjs';
 import { resolve } from './address';
 import { Connection } from './connection';
 import { listenError } from './errors';
@@ -26,9 +25,9 @@ export class Server implements AsyncIterable<Connection> {
   readonly fd: number;
   readonly ring: Ring;
   readonly #path: string | undefined;
-  readonly #subject = new Subject<Connection>();
+  /** Who receives accepted connections (subscribers and iterators): rxjs is loaded only for connections$. */
+  readonly #sinks = new Set<{ next(c: Connection): void; complete(): void }>();
   #accept: OpHandle | undefined;
-  #subscribers = 0;
   #closed = false;
 
   constructor(fd: number, ring: Ring, path?: string) {
@@ -47,48 +46,41 @@ export class Server implements AsyncIterable<Connection> {
 
   /** Accepted connections; accepting runs while someone subscribes. */
   get connections$(): Observable<Connection> {
-    return new Observable<Connection>((subscriber) => {
-      const sub = this.#subject.subscribe(subscriber);
-      if (this.#closed) {
-        subscriber.complete();
-        return;
-      }
-      if (this.#subscribers++ === 0) this.#arm();
-      return () => {
-        sub.unsubscribe();
-        if (--this.#subscribers === 0) this.#accept?.cancel();
-      };
-    });
+    return new (observableClass())<Connection>((subscriber) => this.#subscribe(subscriber));
+  }
+
+  #subscribe(sink: { next(c: Connection): void; complete(): void }): () => void {
+    if (this.#closed) {
+      sink.complete();
+      return () => {};
+    }
+    this.#sinks.add(sink);
+    if (this.#sinks.size === 1) this.#arm();
+    return () => {
+      if (this.#sinks.delete(sink) && this.#sinks.size === 0) this.#accept?.cancel();
+    };
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Connection> {
     const queue: Connection[] = [];
     let waiter: ((r: IteratorResult<Connection>) => void) | undefined;
     let done = false;
-    let failure: Error | undefined;
-    let rejecter: ((e: Error) => void) | undefined;
-    const sub = this.connections$.subscribe({
+    const unsubscribe = this.#subscribe({
       next: (c) => (waiter ? (waiter({ value: c, done: false }), (waiter = undefined)) : queue.push(c)),
       complete: () => {
         done = true;
         waiter?.({ value: undefined, done: true });
       },
-      error: (e: Error) => {
-        failure = e;
-        rejecter?.(e);
-      },
     });
     return {
       next: () =>
-        new Promise((res, rej) => {
+        new Promise((res) => {
           if (queue.length > 0) return res({ value: queue.shift()!, done: false });
-          if (failure) return rej(failure);
           if (done) return res({ value: undefined, done: true });
           waiter = res;
-          rejecter = rej;
         }),
       return: async () => {
-        sub.unsubscribe();
+        unsubscribe();
         return { value: undefined, done: true };
       },
     };
@@ -99,13 +91,13 @@ export class Server implements AsyncIterable<Connection> {
     this.#accept = this.ring.start(op.accept(this.fd, { multishot: true }), (res, _flags, more) => {
       if (res >= 0) {
         const conn = new Connection(res, this.ring);
-        if (this.#subscribers === 0) void conn.close();
-        else this.#subject.next(conn);
+        if (this.#sinks.size === 0) void conn.close();
+        else for (const sink of this.#sinks) sink.next(conn);
       }
       // A failed accept (EMFILE, ECONNABORTED) ends the multishot: re-armed below, so the server keeps serving.
       if (more) return;
       this.#accept = undefined;
-      if (this.#subscribers > 0 && !this.#closed) this.#arm();
+      if (this.#sinks.size > 0 && !this.#closed) this.#arm();
     });
   }
 
@@ -116,7 +108,8 @@ export class Server implements AsyncIterable<Connection> {
     if (this.#accept) await this.ring.submit(op.cancelFd(this.fd, { all: true })).catch(() => {});
     await this.ring.submit(op.close(this.fd)).catch(() => {});
     if (this.#path !== undefined) fs.rmSync(this.#path, { force: true });
-    this.#subject.complete();
+    for (const sink of this.#sinks) sink.complete();
+    this.#sinks.clear();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

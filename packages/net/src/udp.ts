@@ -1,8 +1,7 @@
 /** UDP on the ring: bind, send(data, port, host), datagrams as an Observable (RECVMSG). */
-import { AF_INET, AF_INET6, SOCKADDR_STORAGE, decodeSockaddr, defaultRing, encodeSockaddr, op, sockopt, type Ring, type SocketAddress } from '@uring/core';
+import { AF_INET, AF_INET6, SOCKADDR_STORAGE, decodeSockaddr, defaultRing, encodeSockaddr, observableClass, op, sockopt, type Ring, type SocketAddress } from '@uring/core';
 import { isIP } from 'node:net';
-// The Observable class alone: the 'rxjs' index loads every operator (~7 MB of RSS); this is the same class.
-import { Observable } from 'rxjs/internal/Observable';
+import type { Observable } from 'rxjs';
 import { netError, socketClosed } from './errors';
 
 export interface Datagram {
@@ -34,7 +33,7 @@ export class UdpSocket {
 
   /** Datagrams as they arrive (up to `maxSize` bytes each); unsubscribing cancels the receive. */
   messages$(maxSize = 65536): Observable<Datagram> {
-    return new Observable<Datagram>((subscriber) => {
+    return new (observableClass())<Datagram>((subscriber) => {
       let handle: { cancel(): void } | undefined;
       const arm = () => {
         const buf = Buffer.alloc(maxSize);

@@ -53,6 +53,32 @@ describe('@uring/net', () => {
     server.close();
   });
 
+  it('send (plain, zero-copy, many at once), sendmsg and recvmsg keep every byte in call order', async () => {
+    let received = Buffer.alloc(0);
+    let peer;
+    const server = net.createServer((s) => { peer = s; s.on('data', (d) => { received = Buffer.concat([received, d]); }); });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const conn = await connect({ host: '127.0.0.1', port: server.address().port });
+    const big = Buffer.alloc(3 << 20, 9); // larger than the socket buffer: short sends happen
+    const sends = [conn.send('a'), conn.send(big, { zeroCopy: true }), conn.sendmsg([Buffer.from('b'), Buffer.from('cd')]), conn.send('e')];
+    expect(await Promise.all(sends)).to.deep.equal([1, big.length, 3, 1]);
+    while (received.length < big.length + 5) await settle();
+    expect(received.subarray(0, 1).toString() + received.subarray(big.length + 1).toString()).to.equal('abcde');
+    expect(received.subarray(1, big.length + 1).equals(big)).to.equal(true);
+    // recvmsg scatters one read over several buffers.
+    peer.write('hello world');
+    await settle();
+    const a = Buffer.alloc(5);
+    const b = Buffer.alloc(10);
+    const r = await conn.recvmsg([a, b]);
+    expect(r.bytes).to.equal(11);
+    expect(a.toString() + b.subarray(0, 6).toString()).to.equal('hello world');
+    await conn.close();
+    expect(await conn.send('x').then(() => 'sent', (e) => e.code)).to.equal('ERR_SOCKET_CLOSED');
+    expect(await conn.sendmsg([Buffer.from('x')]).then(() => 'sent', (e) => e.code)).to.equal('ERR_SOCKET_CLOSED');
+    server.close();
+  });
+
   it('data as an Observable, with the lines operator', async () => {
     const server = net.createServer((s) => { s.write('one\ntw'); setTimeout(() => s.end('o\r\nthree'), 5); });
     await new Promise((r) => server.listen(0, '127.0.0.1', r));

@@ -2,7 +2,7 @@
 import { systemError } from '../errors';
 import type { OpSpec } from '../op';
 import { prepRw, setBufIndex, setFileIndex, setIoprio, setOpFlags } from '../sqe';
-import { IORING_ACCEPT_MULTISHOT, IORING_FILE_INDEX_ALLOC, IORING_RECV_MULTISHOT, IOSQE_BUFFER_SELECT, Opcode } from '../uapi';
+import { IORING_ACCEPT_MULTISHOT, IORING_CQE_F_NOTIF, IORING_FILE_INDEX_ALLOC, IORING_RECV_MULTISHOT, IOSQE_BUFFER_SELECT, Opcode } from '../uapi';
 import { validateBuffer, validateFd, validateInteger, validateUint32 } from '../validate';
 import { addressOf, iovecs, closeLeaked } from './common';
 
@@ -86,8 +86,11 @@ export function send(fd: number, buffer: ArrayBufferView, flags = 0, options: { 
   validateFd(fd);
   validateBuffer(buffer);
   validateUint32(flags, 'flags');
-  const opcode = options.zeroCopy ? Opcode.SEND_ZC : Opcode.SEND;
+  const zc = options.zeroCopy === true;
+  const opcode = zc ? Opcode.SEND_ZC : Opcode.SEND;
   const a = addressOf(buffer);
+  // SEND_ZC: the result comes in the first CQE (F_MORE), the buffer is released by the last (F_NOTIF).
+  let sent = 0;
   return {
     opcode,
     syscall: 'send',
@@ -95,6 +98,15 @@ export function send(fd: number, buffer: ArrayBufferView, flags = 0, options: { 
     prep(v, o) {
       prepRw(v, o, opcode, fd, a, buffer.byteLength, 0);
       setOpFlags(v, o, flags | MSG_NOSIGNAL);
+    },
+    more(res) {
+      sent = res;
+    },
+    complete(res, cqeFlags) {
+      if (zc && cqeFlags & IORING_CQE_F_NOTIF) res = sent;
+      else sent = res;
+      if (res < 0) throw systemError(res, 'send');
+      return res;
     },
   };
 }
