@@ -225,11 +225,7 @@ export class Ring implements Disposable {
     sinks: readonly CqeSink[],
     options: SubmitOptions & { hard?: boolean | readonly boolean[] } = {},
   ): OpHandle[] {
-    this.#ensureOpen();
-    if (specs.length > this.sqEntries) {
-      throw uringError('ERR_URING_CHAIN_TOO_LONG', `a chain of ${specs.length} ops does not fit a ring of ${this.sqEntries} SQ entries`);
-    }
-    this.#reserve(specs.length);
+    this.#reserveChain(specs.length);
     const hard = options.hard;
     const ref = options.ref !== false;
     const start = this.#sqTail;
@@ -253,12 +249,8 @@ export class Ring implements Disposable {
    * last step's completion. `hard` links with IOSQE_IO_HARDLINK.
    */
   submitLinked<T>(specs: readonly OpSpec<unknown>[], hard = false): Promise<T> {
-    this.#ensureOpen();
+    this.#reserveChain(specs.length);
     const n = specs.length - 1;
-    if (n + 1 > this.sqEntries) {
-      throw uringError('ERR_URING_CHAIN_TOO_LONG', `a chain of ${n + 1} ops does not fit a ring of ${this.sqEntries} SQ entries`);
-    }
-    this.#reserve(n + 1);
     const link = hard ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
     const start = this.#sqTail;
     try {
@@ -270,6 +262,15 @@ export class Ring implements Disposable {
       this.#takeBack(start);
       throw err;
     }
+  }
+
+  /** Room for a whole chain in this submission: a chain split across two would lose its links. */
+  #reserveChain(count: number): void {
+    this.#ensureOpen();
+    if (count > this.sqEntries) {
+      throw uringError('ERR_URING_CHAIN_TOO_LONG', `a chain of ${count} ops does not fit a ring of ${this.sqEntries} SQ entries`);
+    }
+    this.#reserve(count);
   }
 
   /** Un-prepares the SQEs from SQ position `start` on (a chain whose later step failed to prep): the kernel has not seen them. */

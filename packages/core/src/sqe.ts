@@ -3,7 +3,7 @@
  * Every helper writes into an SQE that the ring has already zeroed, at byte
  * offset `o` of the view; user_data and the IOSQE flags are the ring's job.
  */
-import { SQE } from './uapi';
+import { Opcode, SQE } from './uapi';
 
 export type Addr = bigint | number;
 
@@ -47,6 +47,12 @@ export function setSpliceFdIn(v: DataView, o: number, value: number): void {
 /** file_index is 1-based in the SQE (0 means "not a direct descriptor"). */
 export function setFileIndex(v: DataView, o: number, slot: number): void {
   v.setUint32(o + SQE.spliceFdIn, slot === 0xffffffff ? slot : slot + 1, true);
+}
+
+/** CLOSE of a registered-file slot (io_uring_prep_close_direct): fd 0, the slot in file_index. */
+export function prepCloseDirect(v: DataView, o: number, slot: number): void {
+  prepRw(v, o, Opcode.CLOSE, 0, 0, 0, 0);
+  setFileIndex(v, o, slot);
 }
 
 export function setAddr3(v: DataView, o: number, addr: Addr): void {

@@ -160,8 +160,7 @@ function write(path: fs.PathLike | FileHandle, data: unknown, options: unknown, 
     const p = ring && plainPath(path);
     if (p) {
       const bytes = typeof data === 'string' ? Buffer.from(data, encoding!) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      const flags = defaultFlag === 'w' ? fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC : fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND;
-      const done = writeSmallFile(ring!, p, flags, 0o666, bytes);
+      const done = writeSmallFile(ring!, p, parseFlags(defaultFlag, 0)!, 0o666, bytes);
       if (done) return done;
     }
   }

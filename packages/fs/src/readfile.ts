@@ -20,7 +20,7 @@ const giveChunk = (b: Buffer) => {
 };
 
 /** Empties a fixed-file slot, then hands it back to the allocator. */
-class CloseSlot implements OpSpec<void> {
+class CloseSlot implements OpSpec<void | Promise<void>> {
   readonly opcode = Opcode.CLOSE;
   readonly syscall = 'close';
   constructor(
@@ -28,10 +28,12 @@ class CloseSlot implements OpSpec<void> {
     readonly slot: number,
   ) {}
   prep(v: DataView, o: number): void {
-    sqe.prepRw(v, o, Opcode.CLOSE, 0, 0, 0, 0);
-    sqe.setFileIndex(v, o, this.slot);
+    sqe.prepCloseDirect(v, o, this.slot);
   }
-  complete(): void {
+  complete(_res: number): void | Promise<void> {
+    this.ring.files.free(this.slot);
+  }
+  discard(): void {
     this.ring.files.free(this.slot);
   }
 }
@@ -177,6 +179,11 @@ function fixedRead(slot: number, buf: Uint8Array, pos: number) {
   return { ...op.read(slot, buf, pos), sqeFlags: uapi.IOSQE_FIXED_FILE | (buf.byteLength >= ASYNC_FROM ? uapi.IOSQE_ASYNC : 0) };
 }
 
+/** The WRITE of a writeFile chain: from the start, or at the end with O_APPEND. */
+function fixedWrite(slot: number, data: Uint8Array, flags: number) {
+  return { ...op.write(slot, data, (flags & fs.constants.O_APPEND) !== 0 ? -1 : 0), sqeFlags: uapi.IOSQE_FIXED_FILE };
+}
+
 /**
  * Reads `target` (an fd, or a fixed slot when `fixed`) from `start` on (-1:
  * its file position), beginning with the bytes in `first`. As Node does: a
@@ -268,36 +275,28 @@ export async function readAll(ring: Ring, fd: number, signal?: AbortSignal): Pro
  * The CLOSE that ends a writeFile chain (OPENAT -> WRITE -> CLOSE, hardlinked
  * so the close always runs): its completion is writeFile's result.
  */
-class WriteClose implements OpSpec<void | Promise<void>> {
-  readonly opcode = Opcode.CLOSE;
-  readonly syscall = 'close';
+class WriteClose extends CloseSlot {
   readonly open: Recorded;
   readonly write: Recorded;
   constructor(
-    readonly ring: Ring,
+    ring: Ring,
     readonly path: string,
-    readonly slot: number,
+    slot: number,
     readonly flags: number,
     readonly mode: number,
     readonly data: Uint8Array,
   ) {
+    super(ring, slot);
     // No O_CLOEXEC: a direct descriptor refuses it (EINVAL).
     this.open = new Recorded(op.openat(path, flags, mode, { fileIndex: slot }), ring);
-    this.write = new Recorded({ ...op.write(slot, data, (flags & fs.constants.O_APPEND) !== 0 ? -1 : 0), sqeFlags: uapi.IOSQE_FIXED_FILE }, ring);
+    this.write = new Recorded(fixedWrite(slot, data, flags), ring);
   }
-  prep(v: DataView, o: number): void {
-    sqe.prepRw(v, o, Opcode.CLOSE, 0, 0, 0, 0);
-    sqe.setFileIndex(v, o, this.slot);
-  }
-  complete(res: number): void | Promise<void> {
-    this.ring.files.free(this.slot);
+  override complete(res: number): void | Promise<void> {
+    super.complete(res);
     if (this.open.res < 0) throw systemError(this.open.res, 'open', this.path);
     if (this.write.res < 0) throw systemError(this.write.res, 'write');
     if (res < 0) throw systemError(res, 'close');
     if (this.write.res < this.data.length) return finishWrite(this.ring, this.path, this.flags, this.mode, this.data, this.write.res);
-  }
-  discard(): void {
-    this.ring.files.free(this.slot);
   }
 }
 
@@ -339,8 +338,7 @@ export async function writeFileChained(ring: Ring, path: string, flags: number, 
   }
   try {
     const open = op.openat(path, flags, mode, { fileIndex: slot }); // no O_CLOEXEC: a direct descriptor refuses it (EINVAL)
-    const write = { ...op.write(slot, data, (flags & fs.constants.O_APPEND) !== 0 ? -1 : 0), sqeFlags: uapi.IOSQE_FIXED_FILE };
-    const results = await runChain(hardChain(open, write, op.close(slot, { fixed: true })), { ring, signal }).catch(
+    const results = await runChain(hardChain(open, fixedWrite(slot, data, flags), op.close(slot, { fixed: true })), { ring, signal }).catch(
       (err: { code?: string; step?: number; errors?: Error[]; cause?: Error }) => {
         if (err.code !== 'ERR_URING_CHAIN') throw err;
         throw err.step === 0 ? err.cause : err.errors![err.step!];

@@ -91,7 +91,7 @@ export class Connection implements AsyncIterable<Buffer> {
   /** sendmsg(2): the buffers gathered into one message (SENDMSG), in order with send(). Resolves with the bytes sent. */
   sendmsg(buffers: readonly ArrayBufferView[]): Promise<number> {
     if (this.#closed) return Promise.reject(socketClosed());
-    return this.#inTurn(() => this.ring.submit(op.sendmsg(this.fd, buffers)).catch((err: { errno?: number }) => this.#sendFailed(err, 'sendmsg')));
+    return this.#inTurn(() => this.ring.submit(op.sendmsg(this.fd, buffers)).catch((err: { errno?: number }) => this.#failed(err, 'sendmsg')));
   }
 
   /** Sends, sendmsgs and the shutdown after them, one at a time in call order. */
@@ -120,12 +120,13 @@ export class Connection implements AsyncIterable<Buffer> {
     while (sent < bytes.length) {
       if (this.#closed) throw socketClosed();
       const part = sent === 0 ? bytes : bytes.subarray(sent);
-      sent += await this.ring.submit(op.send(this.fd, part, 0, { zeroCopy: zc })).catch((err: { errno?: number }) => this.#sendFailed(err, 'write'));
+      sent += await this.ring.submit(op.send(this.fd, part, 0, { zeroCopy: zc })).catch((err: { errno?: number }) => this.#failed(err, 'write'));
     }
     return sent;
   }
 
-  #sendFailed(err: { errno?: number }, syscall: string): never {
+  /** A ring error as the caller sees it: a closed socket, or Node's error for `syscall`. */
+  #failed(err: { errno?: number }, syscall: string): never {
     if (this.#closed || err.errno === -ECANCELED) throw socketClosed();
     throw netError(err.errno ?? -5, syscall);
   }
@@ -137,10 +138,7 @@ export class Connection implements AsyncIterable<Buffer> {
   async recvmsg(buffers: readonly ArrayBufferView[]): Promise<{ bytes: number; flags: number }> {
     if (this.#closed) throw socketClosed();
     if (this.#sink) throw Object.assign(new Error('this connection already has a data consumer'), { code: 'ERR_URING_BUSY' });
-    const r = await this.ring.submit(op.recvmsg(this.fd, buffers)).catch((err: { errno?: number }) => {
-      if (this.#closed || err.errno === -ECANCELED) throw socketClosed();
-      throw netError(err.errno ?? -5, 'recvmsg');
-    });
+    const r = await this.ring.submit(op.recvmsg(this.fd, buffers)).catch((err: { errno?: number }) => this.#failed(err, 'recvmsg'));
     return { bytes: r.bytes, flags: r.flags };
   }
 

@@ -1,6 +1,6 @@
 /** OPENAT, OPENAT2, CLOSE, STATX, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT. */
 import type { OpSpec } from '../op';
-import { prepRw, setFileIndex, setOpFlags } from '../sqe';
+import { prepCloseDirect, prepRw, setFileIndex, setOpFlags } from '../sqe';
 import { AT_FDCWD, AT_REMOVEDIR, IORING_FILE_INDEX_ALLOC, OPEN_HOW_SIZE, Opcode, STATX, STATX_BASIC_STATS, STATX_BTIME, STATX_STRUCT_SIZE } from '../uapi';
 import { cPath, pathString, validateDirFd, validateFd, validateInteger, validateUint32 } from '../validate';
 import { systemError, uringError } from '../errors';
@@ -110,8 +110,8 @@ export function close(fd: number, options?: { fixed?: boolean }): OpSpec<number>
     opcode: Opcode.CLOSE,
     syscall: 'close',
     prep(v, o) {
-      prepRw(v, o, Opcode.CLOSE, fixed ? 0 : fd, 0, 0, 0);
-      if (fixed) setFileIndex(v, o, fd);
+      if (fixed) prepCloseDirect(v, o, fd);
+      else prepRw(v, o, Opcode.CLOSE, fd, 0, 0, 0);
     },
   };
 }
