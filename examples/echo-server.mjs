@@ -14,7 +14,7 @@ process.once('SIGTERM', () => server.close().then(() => process.exit(0)));
 for await (const conn of server) {
   (async () => {
     try {
-      for await (const chunk of conn) await conn.send(chunk);
+      for await (const chunk of conn.views()) await conn.send(chunk);
     } catch {
       // the peer reset: nothing more to echo
     } finally {

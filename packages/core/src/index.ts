@@ -24,5 +24,5 @@ export { chain, hardChain, runChain, observeChain, Chain, type ChainError, type 
 export { observe } from './observe';
 export { FileTable, BufferTable } from './register';
 export { BufferRing } from './pbuf';
-export { encodeSockaddr, decodeSockaddr, AF_INET, AF_INET6, AF_UNIX, SOCKADDR_STORAGE, type SocketAddress } from './sockaddr';
+export { encodeSockaddr, decodeSockaddr, ipFamily, AF_INET, AF_INET6, AF_UNIX, SOCKADDR_STORAGE, type SocketAddress } from './sockaddr';
 export * as sockopt from './sockopt';

@@ -6,6 +6,7 @@
  */
 import { uringError } from './errors';
 import type { Ring } from './ring';
+import { setU64 } from './sqe';
 import { sys, type Pointer } from './sys';
 import { IO_URING_BUF_SIZE, IORING_CQE_BUFFER_SHIFT, Register } from './uapi';
 import { validateInteger } from './validate';
@@ -23,7 +24,8 @@ export class BufferRing {
   readonly #mem: { ptr: Pointer; len: number };
   readonly #view: DataView;
   readonly #tail: Uint16Array;
-  readonly #base: bigint;
+  /** The address of `memory` (below 2^47: exact as a number, no BigInt per recycle). */
+  readonly #base: number;
   #tailLocal = 0;
   #closed = false;
 
@@ -41,8 +43,9 @@ export class BufferRing {
     const ab = n.view(ptr, len);
     this.#view = new DataView(ab);
     this.#tail = new Uint16Array(ab, TAIL_OFFSET, 1);
-    this.memory = Buffer.alloc(this.entries * this.size);
-    this.#base = BigInt(n.address(this.memory));
+    // Not zero-filled: pages count toward RSS only once the kernel writes into them.
+    this.memory = Buffer.allocUnsafeSlow(this.entries * this.size);
+    this.#base = Number(n.address(this.memory));
     const reg = new Uint8Array(40); // struct io_uring_buf_reg
     const rv = new DataView(reg.buffer);
     rv.setBigUint64(0, ptr, true);
@@ -77,7 +80,7 @@ export class BufferRing {
 
   #add(bid: number): void {
     const at = (this.#tailLocal & (this.entries - 1)) * IO_URING_BUF_SIZE;
-    this.#view.setBigUint64(at, this.#base + BigInt(bid * this.size), true);
+    setU64(this.#view, at, this.#base + bid * this.size);
     this.#view.setUint32(at + 8, this.size, true);
     this.#view.setUint16(at + 12, bid, true);
     this.#tailLocal = (this.#tailLocal + 1) & 0xffff;

@@ -76,6 +76,17 @@ export interface OpHandle {
   cancel(): void;
 }
 
+class Handle implements OpHandle {
+  constructor(
+    readonly ring: Ring,
+    readonly userData: number,
+  ) {}
+
+  cancel(): void {
+    this.ring.abort(this.userData);
+  }
+}
+
 /** Ops that were still in the kernel when their ring was closed: their memory is kept forever rather than freed under the kernel. */
 const abandoned: unknown[] = [];
 
@@ -209,11 +220,12 @@ export class Ring implements Disposable {
    * final one (no IORING_CQE_F_MORE). The building block of promises, observables
    * and chains; `spec.keep` stays referenced until that final CQE.
    */
-  start(spec: OpSpec<unknown>, sink: CqeSink, options: SubmitOptions = {}): OpHandle {
+  start(spec: OpSpec<unknown>, sink: CqeSink, options?: SubmitOptions): OpHandle {
     this.#ensureOpen();
     this.#reserve(1);
-    const ud = this.#prepare(spec, sink, sqeFlagsOf(options) | (spec.sqeFlags ?? 0), options.ref !== false);
-    return this.#handle(ud);
+    const flags = options === undefined ? 0 : sqeFlagsOf(options);
+    const ud = this.#prepare(spec, sink, flags | (spec.sqeFlags ?? 0), options?.ref !== false);
+    return new Handle(this, ud);
   }
 
   /**
@@ -234,7 +246,7 @@ export class Ring implements Disposable {
         let flags = sqeFlagsOf(options) | (spec.sqeFlags ?? 0);
         // `hard` per step says how step i links to step i + 1.
         if (i < specs.length - 1) flags |= (Array.isArray(hard) ? hard[i] : hard) ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
-        return this.#handle(this.#prepare(spec, sinks[i]!, flags, ref));
+        return new Handle(this, this.#prepare(spec, sinks[i]!, flags, ref));
       });
     } catch (err) {
       this.#takeBack(start);
@@ -374,11 +386,8 @@ export class Ring implements Disposable {
     this.#submitPending();
   }
 
-  #handle(ud: number): OpHandle {
-    return { userData: ud, cancel: () => this.#cancelAsync(ud) };
-  }
-
-  #cancelAsync(ud: number): void {
+  /** Asks the kernel to cancel op `ud` (ASYNC_CANCEL) without waiting for its answer; the op's own CQE still comes. */
+  abort(ud: number): void {
     if (this.#closed || this.#ops[ud] === undefined) return;
     this.#reserve(1);
     this.#prepare(

@@ -1,5 +1,4 @@
 /** struct sockaddr_in / sockaddr_in6 / sockaddr_un, to and from JS. No DNS here: hosts are IP literals. */
-import { isIP } from 'node:net';
 import { invalidArgValue, outOfRange } from './errors';
 
 export const AF_UNIX = 1;
@@ -49,7 +48,7 @@ export function encodeSockaddr(target: { host: string; port: number } | { path: 
   }
   const { host, port } = target;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw outOfRange('port', '>= 0 and <= 65535', port);
-  const family = isIP(host.replace(/^\[|\]$/g, '').split('%')[0]!);
+  const family = ipFamily(host.replace(/^\[|\]$/g, '').split('%')[0]!);
   if (family === 4) {
     const buf = Buffer.alloc(16);
     buf.writeUInt16LE(AF_INET, 0);
@@ -95,4 +94,9 @@ export function decodeSockaddr(buf: Uint8Array, length = buf.length): SocketAddr
     return { family: 'unix', address: b.toString('utf8', 2, end < 0 ? length : end), port: 0 };
   }
   return { family: 'IPv4', address: '', port: 0 };
+}
+
+/** 4, 6, or 0 for a string that is no IP address (node:net's isIP; node:net loads on first use: ~2 MB a process may not need). */
+export function ipFamily(host: string): number {
+  return (require('node:net') as typeof import('node:net')).isIP(host);
 }

@@ -22,6 +22,8 @@ export interface Native {
   mmapAnon(length: number): Pointer;
   close(fd: number): number;
   errno(): number;
+  /** Whether this is the process's first thread (Node's main thread; a worker is another thread). */
+  isMainThread(): boolean;
   /** An ArrayBuffer over native memory, no copy. */
   view(ptr: Pointer, length: number): ArrayBuffer;
   /** The address of a Buffer's or typed array's bytes (its byteOffset included). */
@@ -65,6 +67,7 @@ function load(): Native {
   const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)');
   const munmap = libc.func('int munmap(void *addr, size_t length)');
   const close = libc.func('int close(int fd)');
+  const gettid = libc.func('int gettid()');
 
   // Node links libuv statically and exports its symbols: look them up in the process itself.
   const self = koffi.load(null as unknown as string);
@@ -112,6 +115,7 @@ function load(): Native {
     munmap: (addr, length) => munmap(addr, length) as number,
     close: (fd) => close(fd) as number,
     errno: () => koffi.errno(),
+    isMainThread: () => gettid() === process.pid,
     view: (ptr, length) => koffi.view(ptr, length) as ArrayBuffer,
     address: (buf) => koffi.address(buf) as Pointer,
     uv: {

@@ -1,7 +1,5 @@
 /** Host names to addresses (dns.lookup, as node:net does), and sockaddrs for the kernel. */
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, invalidArgType, outOfRange } from '@uring/core';
+import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, invalidArgType, ipFamily, outOfRange } from '@uring/core';
 
 export interface Endpoint {
   domain: number;
@@ -30,6 +28,6 @@ export async function resolve(target: { host?: string; port?: number; path?: str
   const port = validatePort(target.port ?? 0);
   let host = target.host ?? defaultHost;
   if (typeof host !== 'string') throw invalidArgType('options.host', 'string', host);
-  if (!isIP(host)) host = (await lookup(host)).address;
-  return { domain: isIP(host) === 6 ? AF_INET6 : AF_INET, sockaddr: encodeSockaddr({ host, port }), address: host, port };
+  if (!ipFamily(host)) host = (await (await import('node:dns/promises')).lookup(host)).address;
+  return { domain: ipFamily(host) === 6 ? AF_INET6 : AF_INET, sockaddr: encodeSockaddr({ host, port }), address: host, port };
 }

@@ -6,15 +6,17 @@
  */
 import { BufferRing, observableClass, op, sockopt, type OpHandle, type Ring, type SocketAddress } from '@uring/core';
 import type { Observable } from 'rxjs';
-import { receiveBuffers } from './buffers';
+import { receiveBuffers, type ReceiveBuffers } from './buffers';
 import { netError, socketClosed } from './errors';
+import { Outbox } from './outbox';
 
 const ENOBUFS = 105;
 const ECANCELED = 125;
 /** The iterator pauses receiving above this many buffered bytes, and resumes below half of it. */
 const HIGH_WATER = 256 * 1024;
 
-type Sink = { data(chunk: Buffer): void; end(): void; error(err: Error): void };
+/** A data consumer. With `lender`, chunks may be lent views (`bid` >= 0) that it gives back to the lender. */
+type Sink = { data(chunk: Buffer, bid: number): void; end(): void; error(err: Error): void; lagging?(): boolean; lender?: ReceiveBuffers };
 
 export class Connection implements AsyncIterable<Buffer> {
   readonly fd: number;
@@ -26,6 +28,7 @@ export class Connection implements AsyncIterable<Buffer> {
   #ended = false;
   #error: Error | undefined;
   #remote: SocketAddress | undefined;
+  readonly #outbox = new Outbox(this);
 
   constructor(fd: number, ring: Ring) {
     this.fd = fd;
@@ -77,58 +80,24 @@ export class Connection implements AsyncIterable<Buffer> {
 
   /**
    * Sends every byte, in order with earlier sends; resolves with the count.
-   * With nothing queued it goes straight to the ring (one spec, one promise);
-   * otherwise it waits its turn, so a short send never interleaves with the next.
    * `zeroCopy` uses SEND_ZC (the buffer is the kernel's until the notification).
    */
   send(data: string | ArrayBufferView, options?: { zeroCopy?: boolean }): Promise<number> {
     if (this.#closed) return Promise.reject(socketClosed());
-    const bytes = typeof data === 'string' ? Buffer.from(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const zc = options?.zeroCopy === true;
-    return this.#inTurn(() => this.#sendBytes(bytes, zc));
+    const bytes =
+      data instanceof Uint8Array ? data : typeof data === 'string' ? Buffer.from(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return this.#outbox.send(bytes, options?.zeroCopy === true);
   }
 
   /** sendmsg(2): the buffers gathered into one message (SENDMSG), in order with send(). Resolves with the bytes sent. */
   sendmsg(buffers: readonly ArrayBufferView[]): Promise<number> {
     if (this.#closed) return Promise.reject(socketClosed());
-    return this.#inTurn(() => this.ring.submit(op.sendmsg(this.fd, buffers)).catch((err: { errno?: number }) => this.#failed(err, 'sendmsg')));
+    return this.#outbox.run(() => this.ring.submit(op.sendmsg(this.fd, buffers)).catch((err: { errno: number }) => Promise.reject(this.failure(err.errno, 'sendmsg'))));
   }
 
-  /** Sends, sendmsgs and the shutdown after them, one at a time in call order. */
-  #sendQueue: { job: () => Promise<number>; resolve(n: number): void; reject(e: unknown): void }[] | undefined;
-
-  #inTurn(job: () => Promise<number>): Promise<number> {
-    if (this.#sendQueue === undefined) {
-      this.#sendQueue = [];
-      return this.#run(job);
-    }
-    return new Promise((resolve, reject) => this.#sendQueue!.push({ job, resolve, reject }));
-  }
-
-  async #run(job: () => Promise<number>): Promise<number> {
-    try {
-      return await job();
-    } finally {
-      const next = this.#sendQueue?.shift();
-      if (next) this.#run(next.job).then(next.resolve, next.reject);
-      else this.#sendQueue = undefined;
-    }
-  }
-
-  async #sendBytes(bytes: Uint8Array, zc: boolean): Promise<number> {
-    let sent = 0;
-    while (sent < bytes.length) {
-      if (this.#closed) throw socketClosed();
-      const part = sent === 0 ? bytes : bytes.subarray(sent);
-      sent += await this.ring.submit(op.send(this.fd, part, 0, { zeroCopy: zc })).catch((err: { errno?: number }) => this.#failed(err, 'write'));
-    }
-    return sent;
-  }
-
-  /** A ring error as the caller sees it: a closed socket, or Node's error for `syscall`. */
-  #failed(err: { errno?: number }, syscall: string): never {
-    if (this.#closed || err.errno === -ECANCELED) throw socketClosed();
-    throw netError(err.errno ?? -5, syscall);
+  /** @internal The error a failed op gives its caller: ERR_SOCKET_CLOSED once closed, else Node's error for `syscall`. */
+  failure(errno: number, syscall: string): Error {
+    return this.#closed || errno === -ECANCELED ? socketClosed() : netError(errno, syscall);
   }
 
   /**
@@ -138,14 +107,14 @@ export class Connection implements AsyncIterable<Buffer> {
   async recvmsg(buffers: readonly ArrayBufferView[]): Promise<{ bytes: number; flags: number }> {
     if (this.#closed) throw socketClosed();
     if (this.#sink) throw Object.assign(new Error('this connection already has a data consumer'), { code: 'ERR_URING_BUSY' });
-    const r = await this.ring.submit(op.recvmsg(this.fd, buffers)).catch((err: { errno?: number }) => this.#failed(err, 'recvmsg'));
+    const r = await this.ring.submit(op.recvmsg(this.fd, buffers)).catch((err: { errno: number }) => Promise.reject(this.failure(err.errno, 'recvmsg')));
     return { bytes: r.bytes, flags: r.flags };
   }
 
   /** Half-closes: the peer sees EOF; receiving goes on. */
   async shutdown(): Promise<void> {
     if (this.#closed) throw socketClosed();
-    await this.#inTurn(() =>
+    await this.#outbox.run(() =>
       this.ring.submit(op.shutdown(this.fd, op.SHUT_WR)).catch((err: { errno: number }) => {
         throw netError(err.errno, 'shutdown');
       }),
@@ -171,56 +140,37 @@ export class Connection implements AsyncIterable<Buffer> {
 
   /** `for await (const chunk of conn)`: receiving pauses while the consumer lags. */
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    const queue: Buffer[] = [];
-    let queued = 0;
-    let waiter: { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: Error) => void } | undefined;
-    let done = false;
-    let failure: Error | undefined;
-    const wake = () => {
-      if (!waiter) return;
-      const w = waiter;
-      if (queue.length > 0) {
-        waiter = undefined;
-        const chunk = queue.shift()!;
-        queued -= chunk.length;
-        w.resolve({ value: chunk, done: false });
-      } else if (failure) {
-        waiter = undefined;
-        w.reject(failure);
-      } else if (done) {
-        waiter = undefined;
-        w.resolve({ value: undefined, done: true });
-      }
-    };
-    this.#attach({
-      data: (chunk) => {
-        queue.push(chunk);
-        queued += chunk.length;
-        if (queued > HIGH_WATER) this.#pause();
-        wake();
-      },
-      end: () => {
-        done = true;
-        wake();
-      },
-      error: (err) => {
-        failure = err;
-        wake();
-      },
-    });
-    return {
-      next: () =>
-        new Promise<IteratorResult<Buffer>>((resolve, reject) => {
-          waiter = { resolve, reject };
-          wake();
-          if (queued < HIGH_WATER / 2) this.#resume();
-        }),
-      return: async () => {
-        this.#detach();
-        return { value: undefined, done: true };
-      },
-    };
+    const chunks = new Chunks(this.#resume, () => this.#detach(), undefined);
+    this.#attach(chunks);
+    return chunks;
   }
+
+  /**
+   * Like iterating the connection, without copying: each chunk is a view of
+   * the kernel's receive buffer, valid until the loop asks for the next chunk
+   * (or ends). Copy what you keep (`Buffer.from(chunk)`); sending it and
+   * awaiting the send before the next step is safe. An echo or a proxy moves
+   * bytes this way with no allocation per chunk.
+   */
+  views(): AsyncIterable<Buffer> {
+    const chunks = new Chunks(this.#resume, () => this.#detach(), receiveBuffers(this.ring));
+    this.#attach(chunks);
+    return { [Symbol.asyncIterator]: () => chunks };
+  }
+
+  /** Past HIGH_WATER buffered bytes: the iterator's consumer lags. */
+  readonly #pause = (): void => {
+    if (this.#paused) return;
+    this.#paused = true;
+    // A cancelled multishot receive delivers what it already took before its final CQE: nothing is lost.
+    this.#recv?.cancel();
+  };
+
+  readonly #resume = (): void => {
+    if (!this.#paused || !this.#sink) return;
+    this.#paused = false;
+    if (!this.#recv) this.#arm();
+  };
 
   #attach(sink: Sink): void {
     if (this.#sink) throw Object.assign(new Error('this connection already has a data consumer'), { code: 'ERR_URING_BUSY' });
@@ -236,28 +186,17 @@ export class Connection implements AsyncIterable<Buffer> {
     this.#pause();
   }
 
-  #pause(): void {
-    if (this.#paused) return;
-    this.#paused = true;
-    // A cancelled multishot receive delivers what it already took before its final CQE: nothing is lost.
-    this.#recv?.cancel();
-  }
-
-  #resume(): void {
-    if (!this.#paused || !this.#sink) return;
-    this.#paused = false;
-    if (!this.#recv) this.#arm();
-  }
-
   #arm(): void {
     if (this.#recv || this.#closed || this.#ended || this.#paused) return;
-    const br = receiveBuffers(this.ring);
-    this.#recv = this.ring.start(op.recvMultishot(this.fd, br.groupId), (res, flags, more) => {
+    const rb = receiveBuffers(this.ring);
+    this.#recv = this.ring.start(op.recvMultishot(this.fd, rb.ring.groupId), (res, flags, more) => {
       if (res > 0) {
         const bid = BufferRing.bufferId(flags);
-        const chunk = Buffer.from(br.buffer(bid, res));
-        br.recycle(bid);
-        this.#sink?.data(chunk);
+        const sink = this.#sink;
+        const view = sink?.lender?.lend(bid, res);
+        const chunk = view ?? rb.copy(bid, res);
+        sink?.data(chunk, view ? bid : -1);
+        if (sink?.lagging?.()) this.#pause();
       } else if (res === 0) {
         this.#ended = true;
       } else if (res !== -ENOBUFS && res !== -ECANCELED) {
@@ -276,5 +215,104 @@ export class Connection implements AsyncIterable<Buffer> {
     if (!sink) return;
     if (this.#error) sink.error(this.#error);
     else sink.end();
+  }
+}
+
+type Resolve = (r: IteratorResult<Buffer>) => void;
+type Reject = (e: Error) => void;
+/** One promise executor for every next(): it parks resolve/reject for next() to keep (no closure per chunk). */
+let parkedResolve: Resolve | undefined;
+let parkedReject: Reject | undefined;
+function park(resolve: Resolve, reject: Reject): void {
+  parkedResolve = resolve;
+  parkedReject = reject;
+}
+
+/** The async iterator over a connection's chunks: a queue, and the consumer's pending next(). */
+class Chunks implements Sink, AsyncIterator<Buffer> {
+  readonly #queue: Buffer[] = [];
+  /** The buffer id of each queued chunk that is a lent view, else -1. */
+  readonly #bids: number[] = [];
+  /** The lent buffer the consumer holds now (until its next step), else -1. */
+  #held = -1;
+  #queued = 0;
+  /** The consumer's pending next(), if any. */
+  #resolve: Resolve | undefined;
+  #reject: Reject | undefined;
+  #done = false;
+  #failure: Error | undefined;
+  readonly #resume: () => void;
+  readonly #detach: () => void;
+  readonly lender: ReceiveBuffers | undefined;
+
+  constructor(resume: () => void, detach: () => void, lender: ReceiveBuffers | undefined) {
+    this.#resume = resume;
+    this.#detach = detach;
+    this.lender = lender;
+  }
+
+  data(chunk: Buffer, bid: number): void {
+    this.#queue.push(chunk);
+    this.#bids.push(bid);
+    this.#queued += chunk.length;
+    this.#wake();
+  }
+
+  end(): void {
+    this.#done = true;
+    this.#wake();
+  }
+
+  error(err: Error): void {
+    this.#failure = err;
+    this.#wake();
+  }
+
+  lagging(): boolean {
+    return this.#queued > HIGH_WATER;
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    this.#giveBackHeld();
+    const promise = new Promise<IteratorResult<Buffer>>(park);
+    this.#resolve = parkedResolve;
+    this.#reject = parkedReject;
+    this.#wake();
+    if (this.#queued < HIGH_WATER / 2) this.#resume();
+    return promise;
+  }
+
+  async return(): Promise<IteratorResult<Buffer>> {
+    this.#done = true;
+    this.#detach();
+    this.#giveBackHeld();
+    for (const bid of this.#bids) if (bid >= 0) this.lender!.giveBack(bid);
+    this.#queue.length = this.#bids.length = this.#queued = 0;
+    return { value: undefined, done: true };
+  }
+
+  #wake(): void {
+    const resolve = this.#resolve;
+    if (resolve === undefined) return;
+    if (this.#queue.length > 0) {
+      const chunk = this.#queue.shift()!;
+      this.#held = this.#bids.shift()!;
+      this.#queued -= chunk.length;
+      this.#resolve = this.#reject = undefined;
+      resolve({ value: chunk, done: false });
+    } else if (this.#failure) {
+      const reject = this.#reject!;
+      this.#resolve = this.#reject = undefined;
+      reject(this.#failure);
+    } else if (this.#done) {
+      this.#resolve = this.#reject = undefined;
+      resolve({ value: undefined, done: true });
+    }
+  }
+
+  #giveBackHeld(): void {
+    if (this.#held < 0) return;
+    this.lender!.giveBack(this.#held);
+    this.#held = -1;
   }
 }

@@ -1,6 +1,5 @@
 /** UDP on the ring: bind, send(data, port, host), datagrams as an Observable (RECVMSG). */
-import { AF_INET, AF_INET6, SOCKADDR_STORAGE, decodeSockaddr, defaultRing, encodeSockaddr, observableClass, op, sockopt, type Ring, type SocketAddress } from '@uring/core';
-import { isIP } from 'node:net';
+import { AF_INET, AF_INET6, SOCKADDR_STORAGE, decodeSockaddr, defaultRing, encodeSockaddr, ipFamily, observableClass, op, sockopt, type Ring, type SocketAddress } from '@uring/core';
 import type { Observable } from 'rxjs';
 import { netError, socketClosed } from './errors';
 
@@ -68,7 +67,7 @@ export class UdpSocket {
 export async function bindUdp(options: { port?: number; host?: string; ring?: Ring } = {}): Promise<UdpSocket> {
   const ring = options.ring ?? defaultRing();
   const host = options.host ?? '0.0.0.0';
-  const fd = await ring.submit(op.socket(isIP(host) === 6 ? AF_INET6 : AF_INET, op.SOCK_DGRAM | op.SOCK_CLOEXEC));
+  const fd = await ring.submit(op.socket(ipFamily(host) === 6 ? AF_INET6 : AF_INET, op.SOCK_DGRAM | op.SOCK_CLOEXEC));
   try {
     sockopt.bind(fd, encodeSockaddr({ host, port: options.port ?? 0 }));
   } catch (err) {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import http from 'node:http';
+import crypto from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,14 @@ import { listen, connect, toDuplex, lines, lengthPrefixed, chunks, frame, bindUd
 
 const fdCount = () => fs.readdirSync('/proc/self/fd').length;
 const settle = () => new Promise((r) => setTimeout(r, 20));
+
+/** A node:net server that sends `data` to each client, then ends. */
+async function nodeSender(data) {
+  const server = net.createServer((s) => s.end(data));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  server.unref();
+  return server.address();
+}
 
 /** An echo server on @uring/net: every connection echoes until EOF. */
 async function echoServer(opts = { port: 0, host: '127.0.0.1' }) {
@@ -38,6 +47,62 @@ describe('@uring/net', () => {
     });
     expect(got).to.equal('hello');
     await stop();
+  });
+
+  it('views(): an echo through lent views keeps every byte; breaking early gives the buffers back', async () => {
+    const server = await listen({ port: 0, host: '127.0.0.1' });
+    const port = server.address().port;
+    const lentSeen = [];
+    let mode = 'echo';
+    const sub = server.connections$.subscribe(async (conn) => {
+      try {
+        if (mode === 'echo') {
+          for await (const view of conn.views()) await conn.send(view);
+        } else {
+          // take one view, then leave the loop: its buffer (and any queued) go back to the ring
+          for await (const view of conn.views()) { lentSeen.push(view.buffer.byteLength); break; }
+        }
+      } finally {
+        await conn.close();
+      }
+    });
+    const roundTrip = (data) => new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1');
+      const parts = [];
+      let n = 0;
+      s.on('data', (d) => { parts.push(d); n += d.length; if (n >= data.length) { s.end(); resolve(Buffer.concat(parts)); } });
+      s.on('error', reject);
+      s.write(data);
+    });
+    const big = crypto.randomBytes(8 << 20);
+    // A kept-chunks consumer beside it: default iteration gives chunks of their own.
+    const kept = [];
+    const other = await connect({ host: '127.0.0.1', port: (await nodeSender(big)).port });
+    const keeping = (async () => { for await (const c of other) kept.push(c); })();
+    expect((await roundTrip(big)).equals(big)).to.equal(true);
+    await keeping;
+    expect(Buffer.concat(kept).equals(big)).to.equal(true);
+    await other.close();
+
+    mode = 'break';
+    const closes = [];
+    for (let i = 0; i < 300; i++) {
+      closes.push(new Promise((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => s.write(Buffer.alloc(70000, i)));
+        s.on('close', resolve);
+        s.on('error', () => {});
+      }));
+      if (closes.length % 50 === 0) await Promise.all(closes);
+    }
+    await Promise.all(closes);
+    // Had the views not gone back, the lender would be exhausted and every chunk a copy of its own.
+    const lentBuffer = lentSeen[0];
+    expect(lentBuffer).to.be.at.least(1 << 20);
+    expect(lentSeen.slice(-10).every((n) => n === lentBuffer)).to.equal(true);
+    mode = 'echo';
+    expect((await roundTrip(Buffer.from('still echoing'))).toString()).to.equal('still echoing');
+    sub.unsubscribe();
+    await server.close();
   });
 
   it('a @uring/net client talks to a node:net server; EOF ends the iteration', async () => {

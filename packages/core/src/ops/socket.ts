@@ -82,33 +82,48 @@ export function accept(fd: number, options: AcceptOptions = {}): OpSpec<number> 
 }
 
 /** send(2) of `buffer`; MSG_NOSIGNAL is always added (EPIPE instead of SIGPIPE). Resolves with bytes sent. */
-export function send(fd: number, buffer: ArrayBufferView, flags = 0, options: { zeroCopy?: boolean } = {}): OpSpec<number> {
+export function send(fd: number, buffer: ArrayBufferView, flags = 0, options?: { zeroCopy?: boolean }): OpSpec<number> {
   validateFd(fd);
   validateBuffer(buffer);
   validateUint32(flags, 'flags');
-  const zc = options.zeroCopy === true;
-  const opcode = zc ? Opcode.SEND_ZC : Opcode.SEND;
-  const a = addressOf(buffer);
-  // SEND_ZC: the result comes in the first CQE (F_MORE), the buffer is released by the last (F_NOTIF).
-  let sent = 0;
-  return {
-    opcode,
-    syscall: 'send',
-    keep: buffer,
-    prep(v, o) {
-      prepRw(v, o, opcode, fd, a, buffer.byteLength, 0);
-      setOpFlags(v, o, flags | MSG_NOSIGNAL);
-    },
-    more(res) {
-      sent = res;
-    },
-    complete(res, cqeFlags) {
-      if (zc && cqeFlags & IORING_CQE_F_NOTIF) res = sent;
-      else sent = res;
-      if (res < 0) throw systemError(res, 'send');
-      return res;
-    },
-  };
+  return new SendOp(fd, buffer, flags | MSG_NOSIGNAL, options?.zeroCopy === true);
+}
+
+/** A class, not closures: sockets send often, and one small object is all a send allocates here. */
+class SendOp implements OpSpec<number> {
+  readonly opcode: number;
+  readonly syscall = 'send';
+  readonly keep: ArrayBufferView;
+  readonly #fd: number;
+  readonly #flags: number;
+  readonly #zc: boolean;
+  readonly #addr: number;
+  /** SEND_ZC: the result comes in the first CQE (F_MORE), the buffer is released by the last (F_NOTIF). */
+  #sent = 0;
+
+  constructor(fd: number, buffer: ArrayBufferView, flags: number, zc: boolean) {
+    this.opcode = zc ? Opcode.SEND_ZC : Opcode.SEND;
+    this.keep = buffer;
+    this.#fd = fd;
+    this.#flags = flags;
+    this.#zc = zc;
+    this.#addr = addressOf(buffer);
+  }
+
+  prep(v: DataView, o: number): void {
+    prepRw(v, o, this.opcode, this.#fd, this.#addr, this.keep.byteLength, 0);
+    setOpFlags(v, o, this.#flags);
+  }
+
+  more(res: number): void {
+    this.#sent = res;
+  }
+
+  complete(res: number, cqeFlags: number): number {
+    if (this.#zc && cqeFlags & IORING_CQE_F_NOTIF) res = this.#sent;
+    if (res < 0) throw systemError(res, 'send');
+    return res;
+  }
 }
 
 /** recv(2) into `buffer`. Resolves with bytes received (0: the peer closed). */
