@@ -265,7 +265,7 @@ export const SQE = {
   userData: 32, // u64
   bufIndex: 40, // u16, also buf_group
   personality: 42, // u16
-  spliceFdIn: 44, // s32, also file_index, addr_len (u16)
+  spliceFdIn: 44, // s32, also file_index, optlen, addr_len (u16)
   addr3: 48, // u64
 } as const;
 

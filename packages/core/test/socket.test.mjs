@@ -107,6 +107,32 @@ describe('sockets on the ring', () => {
     br.close();
   });
 
+  it('multishot recv with a byte limit: the kernel ends it near the limit and leaves the rest in the socket', async function () {
+    const { fd, port } = await listener();
+    const accepted = ring.submit(op.accept(fd));
+    const sock = await new Promise((res) => { const s = net.connect(port, '127.0.0.1', () => res(s)); });
+    const server = await accepted;
+    fds.push(server);
+    const br = new BufferRing(ring, { groupId: 9, entries: 64, size: 4096 });
+    const payload = Buffer.alloc(100_000, 7);
+    await new Promise((r) => sock.write(payload, r));
+    await new Promise((r) => setTimeout(r, 50)); // all of it is in the server's receive queue
+    const arm = (limit) => new Promise((resolve) => {
+      let got = 0;
+      ring.start(op.recvMultishot(server, 9, 0, limit), (res, flags, more) => {
+        if (res > 0) { got += res; br.recycle(BufferRing.bufferId(flags)); }
+        if (!more) resolve(res < 0 ? res : got);
+      });
+    });
+    const first = await arm(10_000);
+    if (first === -22) { sock.destroy(); br.close(); return this.skip(); } // EINVAL: a kernel before 6.17
+    expect(first).to.be.at.least(10_000).and.below(10_000 + 4096);
+    const rest = await arm(payload.length - first);
+    expect(first + rest).to.equal(payload.length);
+    sock.destroy();
+    br.close();
+  });
+
   it('SEND_ZC completes twice: the buffer is the kernel\'s until the notification', async () => {
     const { fd, port } = await listener();
     const accepted = ring.submit(op.accept(fd));

@@ -12,8 +12,16 @@ import { Outbox } from './outbox';
 
 const ENOBUFS = 105;
 const ECANCELED = 125;
+const EINVAL = 22;
 /** The iterator pauses receiving above this many buffered bytes, and resumes below half of it. */
 const HIGH_WATER = 256 * 1024;
+/**
+ * Whether the kernel ends a multishot recv at a byte limit (Linux 6.17+).
+ * With it, a backpressured consumer's receive takes at most 4 x HIGH_WATER per
+ * arming, instead of draining the whole socket backlog into the shared
+ * buffers before a pause's cancel lands. Off after the first EINVAL.
+ */
+let recvLimit = true;
 
 /** A data consumer. With `lender`, chunks may be lent views (`bid` >= 0) that it gives back to the lender. */
 type Sink = { data(chunk: Buffer, bid: number): void; end(): void; error(err: Error): void; lagging?(): boolean; lender?: ReceiveBuffers };
@@ -189,7 +197,8 @@ export class Connection implements AsyncIterable<Buffer> {
   #arm(): void {
     if (this.#recv || this.#closed || this.#ended || this.#paused) return;
     const rb = receiveBuffers(this.ring);
-    this.#recv = this.ring.start(op.recvMultishot(this.fd, rb.ring.groupId), (res, flags, more) => {
+    const limit = recvLimit && this.#sink?.lagging ? 4 * HIGH_WATER : 0;
+    this.#recv = this.ring.start(op.recvMultishot(this.fd, rb.ring.groupId, 0, limit), (res, flags, more) => {
       if (res > 0) {
         const bid = BufferRing.bufferId(flags);
         const sink = this.#sink;
@@ -199,6 +208,8 @@ export class Connection implements AsyncIterable<Buffer> {
         if (sink?.lagging?.()) this.#pause();
       } else if (res === 0) {
         this.#ended = true;
+      } else if (res === -EINVAL && limit) {
+        recvLimit = false; // a kernel before 6.17: arm again without a limit
       } else if (res !== -ENOBUFS && res !== -ECANCELED) {
         this.#error = netError(res, 'read');
       }
@@ -206,7 +217,7 @@ export class Connection implements AsyncIterable<Buffer> {
       this.#recv = undefined;
       if (this.#ended || this.#error) return this.#finish();
       if (this.#closed) return;
-      this.#arm(); // the kernel ended it (ENOBUFS, or cancelled to pause): go on unless paused
+      this.#arm(); // the kernel ended it (the limit, ENOBUFS, or cancelled to pause): go on unless paused
     });
   }
 

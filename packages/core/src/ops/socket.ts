@@ -1,7 +1,7 @@
 /** SOCKET, CONNECT, ACCEPT (and multishot), SEND, RECV (and multishot), SENDMSG, RECVMSG, SEND_ZC, SHUTDOWN, BIND, LISTEN. */
 import { systemError } from '../errors';
 import type { OpSpec } from '../op';
-import { prepRw, setBufIndex, setFileIndex, setIoprio, setOpFlags } from '../sqe';
+import { prepRw, setBufIndex, setFileIndex, setIoprio, setOpFlags, setSpliceFdIn } from '../sqe';
 import { IORING_ACCEPT_MULTISHOT, IORING_CQE_F_NOTIF, IORING_FILE_INDEX_ALLOC, IORING_RECV_MULTISHOT, IOSQE_BUFFER_SELECT, Opcode } from '../uapi';
 import { validateBuffer, validateFd, validateInteger, validateUint32 } from '../validate';
 import { addressOf, iovecs, closeLeaked } from './common';
@@ -146,11 +146,15 @@ export function recv(fd: number, buffer: ArrayBufferView, flags = 0): OpSpec<num
 /**
  * Multishot recv into a provided buffer group: one SQE, a CQE per chunk
  * (res = bytes, the buffer id in flags >> 16) until the kernel ends it
- * (EOF: res 0; ENOBUFS when the group ran dry; or cancel).
+ * (EOF: res 0; ENOBUFS when the group ran dry; or cancel). With `limit`, the
+ * kernel ends it (a data CQE without IORING_CQE_F_MORE) once it has received
+ * that many bytes, so a consumer re-arms at its own pace (Linux 6.17+;
+ * older kernels answer EINVAL).
  */
-export function recvMultishot(fd: number, bufferGroup: number, flags = 0): OpSpec<number> {
+export function recvMultishot(fd: number, bufferGroup: number, flags = 0, limit = 0): OpSpec<number> {
   validateFd(fd);
   validateInteger(bufferGroup, 'bufferGroup', 0, 0xffff);
+  validateInteger(limit, 'limit', 0, 0x7fffffff);
   return {
     opcode: Opcode.RECV,
     syscall: 'recv',
@@ -160,6 +164,7 @@ export function recvMultishot(fd: number, bufferGroup: number, flags = 0): OpSpe
       setOpFlags(v, o, flags);
       setIoprio(v, o, IORING_RECV_MULTISHOT);
       setBufIndex(v, o, bufferGroup);
+      if (limit) setSpliceFdIn(v, o, limit); // sqe->optlen: the multishot's byte limit
     },
   };
 }
