@@ -20,6 +20,8 @@ export interface Native {
   munmap(addr: Pointer, length: number): number;
   /** Anonymous, page-aligned memory (for provided buffer rings). */
   mmapAnon(length: number): Pointer;
+  /** Asks for transparent huge pages (MADV_HUGEPAGE) over the 2 MiB-aligned part of [addr, addr + length); false if refused. */
+  hugePages(addr: number, length: number): boolean;
   close(fd: number): number;
   errno(): number;
   /** Whether this is the process's first thread (Node's main thread; a worker is another thread). */
@@ -54,6 +56,8 @@ const MAP_ANONYMOUS = 0x20;
 const MAP_POPULATE = 0x8000;
 const MAP_FAILED = 0xffffffffffffffffn;
 const UV_POLL = 8; // uv_handle_type
+const MADV_HUGEPAGE = 14;
+const HUGE_PAGE = 2 * 1024 * 1024;
 
 let native: Native | undefined;
 
@@ -68,6 +72,7 @@ function load(): Native {
   const munmap = libc.func('int munmap(void *addr, size_t length)');
   const close = libc.func('int close(int fd)');
   const gettid = libc.func('int gettid()');
+  const madvise = libc.func('int madvise(uint64_t addr, size_t length, int advice)');
 
   // Node links libuv statically and exports its symbols: look them up in the process itself.
   const self = koffi.load(null as unknown as string);
@@ -113,6 +118,11 @@ function load(): Native {
       return p === MAP_FAILED ? 0n : p;
     },
     munmap: (addr, length) => munmap(addr, length) as number,
+    hugePages: (addr, length) => {
+      const start = Math.ceil(addr / HUGE_PAGE) * HUGE_PAGE;
+      const end = Math.floor((addr + length) / HUGE_PAGE) * HUGE_PAGE;
+      return end > start && madvise(start, end - start, MADV_HUGEPAGE) === 0;
+    },
     close: (fd) => close(fd) as number,
     errno: () => koffi.errno(),
     isMainThread: () => gettid() === process.pid,

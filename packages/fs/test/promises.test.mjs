@@ -88,6 +88,31 @@ describe('@uring/fs/promises beside node:fs/promises', () => {
     expect(data.equals(big)).to.equal(true);
   });
 
+  it('large files (16 MiB and up: huge-page buffers, waits on the previous one): kept results stay intact, at once or in turn', async () => {
+    const root = box.roots.uring;
+    const sizes = [(16 << 20) + 1, (17 << 20) + 4095, 24 << 20];
+    const files = sizes.map((n, k) => {
+      const b = Buffer.allocUnsafe(n);
+      for (let i = 0; i + 4 <= n; i += 512) b.writeUInt32LE((i * (k + 3)) >>> 0, i);
+      const p = path.join(root, `large-${k}`);
+      fs.writeFileSync(p, b);
+      return { p, b };
+    });
+    const together = await Promise.all(files.map(({ p }) => uring.readFile(p)));
+    const inTurn = [];
+    for (const { p } of files) inTurn.push(await uring.readFile(p));
+    for (let round = 0; round < 3; round++) await uring.readFile(files[round].p); // dropped at once
+    const fh = await uring.open(files[2].p);
+    const viaHandle = await fh.readFile();
+    await fh.close();
+    files.forEach(({ b }, k) => {
+      expect(together[k].equals(b), `at once ${k}`).to.equal(true);
+      expect(inTurn[k].equals(b), `in turn ${k}`).to.equal(true);
+    });
+    expect(viaHandle.equals(files[2].b)).to.equal(true);
+    for (const { p } of files) fs.unlinkSync(p);
+  });
+
   it('readFile at the first read\'s boundaries and beyond (64 KiB chunk, 1 MiB requests) is Node\'s, byte for byte', async () => {
     const sizes = [65535, 65536, 65537, 1 << 20, (4 << 20) + 5];
     for (const root of Object.values(box.roots)) {
