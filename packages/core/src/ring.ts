@@ -408,17 +408,19 @@ export class Ring implements Disposable {
 
   /** Makes room for `count` SQEs, submitting what is queued if the SQ is full. */
   #reserve(count: number): void {
-    const m = this.#m;
-    const free = () => this.sqEntries - (this.#sqTail - Atomics.load(m.sq, m.sqHead));
-    if (free() >= count) return;
+    if (this.#sqFree() >= count) return;
     this.#submitPending();
     // With SQPOLL the kernel thread consumes the SQ on its own: wait for it.
-    for (let spins = 0; free() < count; spins++) {
+    for (let spins = 0; this.#sqFree() < count; spins++) {
       if (!(this.setupFlags & IORING_SETUP_SQPOLL) || spins > 1_000_000) {
         throw uringError('ERR_URING_SQ_FULL', 'the submission queue is full and the kernel did not consume it');
       }
       this.#n.enter(this.fd, 0, 0, IORING_ENTER_SQ_WAKEUP | 4 /* IORING_ENTER_SQ_WAIT */, null, 0);
     }
+  }
+
+  #sqFree(): number {
+    return this.sqEntries - (this.#sqTail - Atomics.load(this.#m.sq, this.#m.sqHead));
   }
 
   #prepare(

