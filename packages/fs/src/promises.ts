@@ -37,20 +37,23 @@ export async function open(path: fs.PathLike, flags?: string | number, mode?: fs
 
 // stat and lstat return the ring's promise itself (no async frame): they are called by the thousand.
 export function stat(path: fs.PathLike, options?: fs.StatOptions): Promise<fs.Stats | fs.BigIntStats> {
-  return statx(path, options, 0, 'stat');
+  return statx(path, options, STAT);
 }
 
 export function lstat(path: fs.PathLike, options?: fs.StatOptions): Promise<fs.Stats | fs.BigIntStats> {
-  return statx(path, options, uapi.AT_SYMLINK_NOFOLLOW, 'lstat');
+  return statx(path, options, LSTAT);
 }
 
-function statx(path: fs.PathLike, options: fs.StatOptions | undefined, flags: number, syscall: 'stat' | 'lstat'): Promise<fs.Stats | fs.BigIntStats> {
+const STAT = { flags: 0, syscall: 'stat' } as const;
+const LSTAT = { flags: uapi.AT_SYMLINK_NOFOLLOW, syscall: 'lstat' } as const;
+
+function statx(path: fs.PathLike, options: fs.StatOptions | undefined, how: typeof STAT | typeof LSTAT): Promise<fs.Stats | fs.BigIntStats> {
   try {
     const ring = ringOrNode();
     const p = ring === undefined ? undefined : plainPath(path);
-    if (p === undefined || (options !== undefined && !isObj(options))) return node[syscall](path, options);
-    if (options?.bigint !== true) return ring!.submit(op.statxWith(p, statsFromRaw, { flags, syscall }));
-    return ring!.submit(op.statx(p, { flags, syscall })).then((s) => toStats(s, true));
+    if (p === undefined || (options !== undefined && !isObj(options))) return node[how.syscall](path, options);
+    if (options?.bigint !== true) return ring!.submit(op.statxWith(p, statsFromRaw, how));
+    return ring!.submit(op.statx(p, how)).then((s) => toStats(s, true));
   } catch (err) {
     return Promise.reject(err);
   }
