@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { promisify } from 'node:util';
-import { invalidArgType, invalidArgValue, op, outOfRange, uapi, validate, type OpSpec, type Ring } from '@uring/core';
+import { addressOf, invalidArgType, invalidArgValue, op, Opcode, outOfRange, sqe, systemError, uapi, validate, type OpSpec, type Ring } from '@uring/core';
 import { toStats } from './compat';
 
 const kEmpty = Object.freeze({});
@@ -40,6 +40,42 @@ function fromOptions(options: object, buffer: ArrayBufferView): { offset: unknow
 
 const asU8 = (b: ArrayBufferView, offset: number, length: number) => new Uint8Array(b.buffer, b.byteOffset + offset, length);
 
+/** FileHandle's hook for its in-flight count (module-private). */
+const kSettled = Symbol('settled');
+
+/**
+ * READ or WRITE of bytes [offset, offset + length) of `keep` at `position`,
+ * whose completion is FileHandle.read/write's result itself: one small object
+ * per call (no view, no closures, no async frames), as they run in tight loops.
+ */
+class RwAt implements OpSpec<{ bytesRead: number; buffer: unknown } | { bytesWritten: number; buffer: unknown }> {
+  constructor(
+    readonly handle: FileHandle,
+    readonly opcode: number,
+    readonly fd: number,
+    readonly keep: ArrayBufferView,
+    readonly offset: number,
+    readonly length: number,
+    readonly position: number | bigint,
+    /** What the result's `buffer` is: the caller's buffer or string. */
+    readonly out: unknown,
+  ) {}
+  get syscall(): string {
+    return this.opcode === Opcode.READ ? 'read' : 'write';
+  }
+  prep(v: DataView, o: number): void {
+    sqe.prepRw(v, o, this.opcode, this.fd, addressOf(this.keep) + this.offset, this.length, this.position);
+  }
+  complete(res: number): { bytesRead: number; buffer: unknown } | { bytesWritten: number; buffer: unknown } {
+    this.handle[kSettled]();
+    if (res < 0) throw systemError(res, this.syscall);
+    return this.opcode === Opcode.READ ? { bytesRead: res, buffer: this.out } : { bytesWritten: res, buffer: this.out };
+  }
+  discard(): void {
+    this.handle[kSettled]();
+  }
+}
+
 export class FileHandle extends EventEmitter {
   #fd: number;
   readonly #ring: Ring;
@@ -69,6 +105,23 @@ export class FileHandle extends EventEmitter {
     }
   }
 
+  /** A READ or WRITE counted like #op's, settled by its RwAt (see there). */
+  #rw<T>(opcode: number, buffer: ArrayBufferView, offset: number, length: number, position: number | bigint, out: unknown): Promise<T> {
+    if (this.#fd === -1 || this.#closing) return Promise.reject(closedError(opcode === Opcode.READ ? 'read' : 'write'));
+    this.#inflight++;
+    try {
+      return this.#ring.submit(new RwAt(this, opcode, this.#fd, buffer, offset, length, position, out)) as Promise<T>;
+    } catch (err) {
+      this[kSettled]();
+      return Promise.reject(err);
+    }
+  }
+
+  /** @internal An op counted in #inflight is done. */
+  [kSettled](): void {
+    if (--this.#inflight === 0) this.#drained?.();
+  }
+
   /** Runs a Node fd call (for what io_uring has no op for), counted the same way. */
   async #node<T>(syscall: string, fn: (fd: number) => Promise<T>): Promise<T> {
     if (this.#fd === -1 || this.#closing) throw closedError(syscall);
@@ -80,7 +133,15 @@ export class FileHandle extends EventEmitter {
     }
   }
 
-  async read(bufferOrParams?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: ArrayBufferView }> {
+  read(bufferOrParams?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: ArrayBufferView }> {
+    try {
+      return this.#read(bufferOrParams, offsetOrOptions, length, position);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #read(bufferOrParams?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: ArrayBufferView }> {
     let buffer = bufferOrParams as ArrayBufferView;
     let offset = offsetOrOptions;
     if (!ArrayBuffer.isView(buffer)) {
@@ -98,13 +159,11 @@ export class FileHandle extends EventEmitter {
     if (offset == null) offset = 0;
     else validate.validateInteger(offset, 'offset', 0);
     length ??= buffer.byteLength - (offset as number);
-    if (length === 0) return { bytesRead: 0, buffer };
+    if (length === 0) return Promise.resolve({ bytesRead: 0, buffer });
     if (buffer.byteLength === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
     validateOffsetLengthRead(offset as number, length as number, buffer.byteLength);
     const pos = positionOf(position);
-    const view = asU8(buffer, offset as number, length as number);
-    const bytesRead = await this.#op('read', (fd) => op.read(fd, view, pos));
-    return { bytesRead, buffer };
+    return this.#rw(Opcode.READ, buffer, offset as number, length as number, pos, buffer);
   }
 
   async readv(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesRead: number; buffers: ArrayBufferView[] }> {
@@ -114,9 +173,19 @@ export class FileHandle extends EventEmitter {
     return { bytesRead, buffers };
   }
 
-  async write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
-    if ((buffer as ArrayBufferView | undefined)?.byteLength === 0) return { bytesWritten: 0, buffer };
-    let bytes: Uint8Array;
+  write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
+    try {
+      return this.#write(buffer, offsetOrOptions, length, position);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
+    if ((buffer as ArrayBufferView | undefined)?.byteLength === 0) return Promise.resolve({ bytesWritten: 0, buffer });
+    let bytes: ArrayBufferView;
+    let at = 0;
+    let count: number;
     let pos: number | bigint = -1;
     if (ArrayBuffer.isView(buffer)) {
       let offset = offsetOrOptions;
@@ -128,7 +197,9 @@ export class FileHandle extends EventEmitter {
       if ((offset as number) > buffer.byteLength) throw outOfRange('offset', `<= ${buffer.byteLength}`, offset);
       if ((length as number) > buffer.byteLength - (offset as number)) throw outOfRange('length', `<= ${buffer.byteLength - (offset as number)}`, length);
       validate.validateInteger(length, 'length', 0, 2 ** 31 - 1);
-      bytes = asU8(buffer, offset as number, length as number);
+      bytes = buffer;
+      at = offset as number;
+      count = length as number;
       pos = position == null ? -1 : (position as number | bigint);
     } else {
       if (typeof buffer !== 'string') throw invalidArgType('buffer', ['string', 'Buffer', 'TypedArray', 'DataView'], buffer);
@@ -136,10 +207,10 @@ export class FileHandle extends EventEmitter {
       // An unknown encoding is utf8 to Node's binding.
       const encoding = (typeof length === 'string' && Buffer.isEncoding(length) ? length : 'utf8') as BufferEncoding;
       bytes = Buffer.from(buffer, encoding);
+      count = bytes.byteLength;
       pos = typeof offsetOrOptions === 'number' ? offsetOrOptions : -1;
     }
-    const bytesWritten = await this.#op('write', (fd) => op.write(fd, bytes, pos));
-    return { bytesWritten, buffer };
+    return this.#rw(Opcode.WRITE, bytes, at, count!, pos, buffer);
   }
 
   async writev(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesWritten: number; buffers: ArrayBufferView[] }> {
@@ -254,7 +325,8 @@ export class FileHandle extends EventEmitter {
   close = (): Promise<void> => {
     if (this.#fd === -1) return Promise.resolve();
     this.#closing ??= (async () => {
-      if (this.#inflight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+      // (A closed ring rejected its ops without completing them: nothing more will come.)
+      if (this.#inflight > 0 && !this.#ring.closed) await new Promise<void>((resolve) => (this.#drained = resolve));
       const fd = this.#fd;
       try {
         await this.#ring.submit(op.close(fd));
