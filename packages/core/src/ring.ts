@@ -103,6 +103,7 @@ export class Ring implements Disposable {
   readonly #m: RingMemory;
   readonly #n: Native;
   readonly #ops: (LiveOp | undefined)[] = [];
+  #submissions = 0;
   readonly #free: number[] = [];
   /** Our copy of the SQ tail; published to the kernel at flush. */
   #sqTail: number;
@@ -155,6 +156,11 @@ export class Ring implements Disposable {
     }
     // An idle ring never keeps the process alive.
     uv.unref(this.#poll);
+  }
+
+  /** How many times queued SQEs were handed to the kernel (io_uring_enter, or an SQPOLL tail update): ops started in one tick go in one. */
+  get submissions(): number {
+    return this.#submissions;
   }
 
   /** Ops submitted (or prepared) whose final CQE has not arrived. */
@@ -469,6 +475,7 @@ export class Ring implements Disposable {
     if (this.#pending === 0) return;
     // Release: the SQE bytes must be visible before the kernel sees the new tail.
     Atomics.store(m.sq, m.sqTail, this.#sqTail);
+    this.#submissions++;
     if (this.setupFlags & IORING_SETUP_SQPOLL) {
       this.#pending = 0;
       if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_NEED_WAKEUP) {

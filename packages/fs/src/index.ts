@@ -16,3 +16,4 @@ export { implementation };
 export function mode(call: keyof typeof implementation): 'io_uring' | 'node' {
   return isNative() ? implementation[call]! : 'node';
 }
+export { withOptions, batch, type CallOptions } from './scoped';

@@ -10,7 +10,7 @@ import { AbortError, chain, op, runChain, uapi, type Ring } from '@uring/core';
 import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, statsFromRaw, toStats } from './compat';
 import { FileHandle } from './filehandle';
 import { readFileChained, readSmallFile, writeFileChained, writeSmallFile } from './readfile';
-import { ringOrNode } from './ring';
+import { baseRing, chainOptions, ringOrNode } from './ring';
 
 export const constants = fs.constants;
 
@@ -32,7 +32,7 @@ export async function open(path: fs.PathLike, flags?: string | number, mode?: fs
   if (!f || fl === undefined || md === undefined) return (await node.open(path, flags, mode)) as unknown as FileHandle;
   const [ring, p] = f;
   const fd = await ring.submit(op.openat(p, fl | O_CLOEXEC, md));
-  return new FileHandle(fd, ring);
+  return new FileHandle(fd, baseRing(ring));
 }
 
 // stat and lstat return the ring's promise itself (no async frame): they are called by the thousand.
@@ -251,7 +251,7 @@ export async function copyFile(src: fs.PathLike, dest: fs.PathLike, mode?: numbe
         const len = Math.min(buf.length, size - at);
         next += len;
         const view = buf.subarray(0, len);
-        const [r, w] = (await runChain(chain(op.read(inFd, view, at), op.write(outFd, view, at)), { ring }).catch((err) => {
+        const [r, w] = (await runChain(chain(op.read(inFd, view, at), op.write(outFd, view, at)), chainOptions(ring)).catch((err) => {
           fail(err.cause ?? err);
           return [0, 0];
         })) as number[];

@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import { constants } from 'node:os';
 import { O_CLOEXEC } from './compat';
 import { allocLarge, LARGE } from './large';
-import { kernelHas } from './ring';
+import { chainOptions, kernelHas } from './ring';
 
-const { EINVAL } = constants.errno;
+const { EINVAL, ECANCELED } = constants.errno;
 
 /** The first read: most files fit, and one that fills it is read on in large requests. */
 const FIRST_CHUNK = 64 * 1024;
@@ -301,7 +301,7 @@ export async function readFileChained(ring: Ring, path: string, flags: number, s
   try {
     const open = op.openat(path, flags, 0o666, { fileIndex: slot });
     const read = fixedRead(slot, first, 0);
-    const [, n] = (await runChain(hardChain(open, read), { ring, signal }).catch((err: { code?: string; step?: number; errors?: Error[]; cause?: Error }) => {
+    const [, n] = (await runChain(hardChain(open, read), chainOptions(ring, signal)).catch((err: { code?: string; step?: number; errors?: Error[]; cause?: Error }) => {
       if (err.code !== 'ERR_URING_CHAIN') throw err;
       opened = err.step !== 0;
       throw err.step === 0 ? err.cause : err.errors![1];
@@ -361,7 +361,9 @@ class WriteClose extends CloseSlot {
     return this.cut ? [this.open, this.write, this.cut, this] : [this.open, this.write, this];
   }
   override complete(res: number): void | Promise<void> {
-    super.complete(res);
+    // A deadline or an abort (withOptions) can cancel the chain before its CLOSE ran: empty the slot then.
+    if (res === -ECANCELED && this.open.res >= 0) closeSlot(this.ring, this.slot);
+    else super.complete(res);
     if (this.open.res < 0) throw systemError(this.open.res, 'open', this.path);
     return writeResult(this.ring, this.path, this.flags, this.mode, this.data, this.write.res, this.cut?.res ?? 0, this.cut !== undefined, res);
   }
@@ -423,7 +425,7 @@ export async function writeFileChained(ring: Ring, path: string, flags: number, 
     const write = new WriteStep(slot, data, flags);
     const cutStep = cut ? new CutStep(slot, data.length) : undefined;
     const steps: OpSpec<unknown>[] = cutStep ? [open, write, cutStep] : [open, write];
-    const results = await runChain(hardChain(...steps, op.close(slot, { fixed: true })), { ring, signal }).catch(
+    const results = await runChain(hardChain(...steps, op.close(slot, { fixed: true })), chainOptions(ring, signal)).catch(
       (err: { code?: string; step?: number; errors?: Error[]; cause?: Error }) => {
         if (err.code !== 'ERR_URING_CHAIN') throw err;
         throw err.step === 0 ? err.cause : err.errors![err.step!];
