@@ -12,10 +12,9 @@ import { completeDefault, sqeFlagsOf, type OpSpec, type SubmitOptions } from './
 import { linkTimeout } from './ops/timeout';
 import { defaultRing, type Ring } from './ring';
 import { IOSQE_CQE_SKIP_SUCCESS, opcodeName } from './uapi';
+import { constants } from 'node:os';
 
-const ECANCELED = 125;
-const ETIME = 62;
-const ETIMEDOUT = 110;
+const { ECANCELED, ETIME, ETIMEDOUT } = constants.errno;
 
 export class Chain {
   /** @param links how each step links to the next: true = IOSQE_IO_HARDLINK (one fewer than steps). */

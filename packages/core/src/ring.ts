@@ -29,11 +29,9 @@ import {
 import { prepRw, setOpFlags } from './sqe';
 import { MESSAGE_TAG } from './ops/misc';
 import { BufferTable, FileTable, registerEventfd, unregisterEventfd } from './register';
+import { constants } from 'node:os';
 
-const EINTR = 4;
-const EAGAIN = 11;
-const EBUSY = 16;
-const ECANCELED = 125;
+const { EINTR, EAGAIN, EBUSY, ECANCELED } = constants.errno;
 const UV_READABLE = 1;
 /** How many microtask rounds may reap inline before we let the event loop turn (so timers and sockets are not starved). */
 const INLINE_REAP_BUDGET = 64;

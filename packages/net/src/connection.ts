@@ -9,10 +9,9 @@ import type { Observable } from 'rxjs';
 import { receiveBuffers, type ReceiveBuffers } from './buffers';
 import { netError, socketClosed } from './errors';
 import { Outbox } from './outbox';
+import { constants } from 'node:os';
 
-const ENOBUFS = 105;
-const ECANCELED = 125;
-const EINVAL = 22;
+const { ENOBUFS, ECANCELED, EINVAL } = constants.errno;
 /** The iterator pauses receiving above this many buffered bytes, and resumes below half of it. */
 const HIGH_WATER = 256 * 1024;
 /**

@@ -16,8 +16,9 @@ import {
 import { invalidArgType, outOfRange } from '../errors';
 import { validateUint32 } from '../validate';
 import { addressOf } from './common';
+import { constants } from 'node:os';
 
-const ETIME = 62;
+const { ETIME } = constants.errno;
 
 /** A duration or instant: milliseconds (fractions allowed), `{ sec, nsec }`, or bigint nanoseconds. */
 export type Duration = number | bigint | { sec: number; nsec?: number };
