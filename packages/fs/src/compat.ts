@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { op } from '@uring/core';
+import { codedError, type op } from '@uring/core';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_EXCL, O_SYNC } = fs.constants;
 export const O_CLOEXEC = 0o2000000;
@@ -122,4 +122,20 @@ export function statsFromRaw(v: DataView, at: number): fs.Stats {
     ms(v, at + 96),
     hasBirth ? ms(v, at + 80) : 0,
   );
+}
+
+/**
+ * Resolves in the next turn of the event loop, after the nextTick and
+ * setImmediate callbacks queued so far. Our ops can complete within one run
+ * of the microtask queue, Node's take a turn of the loop each: with this, a
+ * signal aborted meanwhile is seen where Node would see it.
+ */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Node's largest readFile (kIoMaxLength); a larger file is ERR_FS_FILE_TOO_LARGE. */
+export const IO_MAX_LENGTH = 2 ** 31 - 1;
+
+/** Node's ERR_FS_FILE_TOO_LARGE. */
+export function fileTooLarge(size: number): RangeError {
+  return codedError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${size}) is greater than 2 GiB`);
 }

@@ -8,8 +8,8 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { promisify } from 'node:util';
-import { addressOf, invalidArgType, invalidArgValue, op, Opcode, outOfRange, sqe, systemError, uapi, validate, type OpSpec, type Ring } from '@uring/core';
-import { toStats } from './compat';
+import { AbortError, addressOf, codedError, invalidArgType, invalidArgValue, op, Opcode, outOfRange, sqe, systemError, uapi, validate, type OpSpec, type Ring } from '@uring/core';
+import { nextTurn, toStats } from './compat';
 
 const kEmpty = Object.freeze({});
 
@@ -19,6 +19,43 @@ function closedError(syscall: string): Error {
   err.syscall = syscall;
   return err;
 }
+
+/** Node's ERR_INTERNAL_ASSERTION, which its FileHandle methods throw when called on anything else. */
+function notAHandle(): Error {
+  return codedError(Error, 'ERR_INTERNAL_ASSERTION', 'handle must be an instance of FileHandle\nThis is caused by either a bug in Node.js or incorrect usage of Node.js internals.\nPlease open an issue with this stack trace at https://github.com/nodejs/node/issues\n');
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+}
+
+/** Node's isCustomIterable: an iterable or async iterable (a stream too) that is neither a string nor bytes. */
+const isCustomIterable = (data: unknown): data is Iterable<unknown> | AsyncIterable<unknown> =>
+  data != null && typeof data !== 'string' && !ArrayBuffer.isView(data) &&
+  (typeof (data as Iterable<unknown>)[Symbol.iterator] === 'function' || typeof (data as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function');
+
+/** Node's writeFile writes in chunks of this size, checking its signal between them. */
+const WRITE_CHUNK = 512 * 1024;
+
+/** Node warns when the garbage collector takes an open FileHandle, and closes its fd (DEP0137 once per process). */
+let warnedDep0137 = false;
+const collected = new FinalizationRegistry<number>((fd) => {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // (already closed behind our back: nothing to do)
+  }
+  setImmediate(() => {
+    process.emitWarning(`Closing file descriptor ${fd} on garbage collection`);
+    if (warnedDep0137) return;
+    warnedDep0137 = true;
+    process.emitWarning(
+      'Closing a FileHandle object on garbage collection is deprecated. Please close FileHandle objects explicitly using FileHandle.prototype.close(). In the future, an error will be thrown if a file descriptor is closed during garbage collection.',
+      'DeprecationWarning',
+      'DEP0137',
+    );
+  }).unref();
+});
 
 function validateOffsetLengthRead(offset: number, length: number, bufferLength: number): void {
   if (offset < 0) throw outOfRange('offset', '>= 0', offset);
@@ -87,6 +124,12 @@ export class FileHandle extends EventEmitter {
     super();
     this.#fd = fd;
     this.#ring = ring;
+    collected.register(this, fd, this);
+  }
+
+  /** Node's check, first thing in each method: `h` is a FileHandle (ERR_INTERNAL_ASSERTION otherwise). */
+  static #check(h: unknown): void {
+    if (typeof h !== 'object' || h === null || !(#fd in h)) throw notAHandle();
   }
 
   /** The fd, or -1 once closed (as Node's). */
@@ -135,6 +178,7 @@ export class FileHandle extends EventEmitter {
 
   read(bufferOrParams?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: ArrayBufferView }> {
     try {
+      FileHandle.#check(this);
       return this.#read(bufferOrParams, offsetOrOptions, length, position);
     } catch (err) {
       return Promise.reject(err);
@@ -167,14 +211,16 @@ export class FileHandle extends EventEmitter {
   }
 
   async readv(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesRead: number; buffers: ArrayBufferView[] }> {
+    FileHandle.#check(this);
     if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'ArrayBufferView[]', buffers);
     const pos = typeof position === 'number' ? position : -1;
-    const bytesRead = await this.#op('read', (fd) => op.readv(fd, buffers, pos));
+    const bytesRead = await this.#op('readv', (fd) => op.readv(fd, buffers, pos));
     return { bytesRead, buffers };
   }
 
   write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
     try {
+      FileHandle.#check(this);
       return this.#write(buffer, offsetOrOptions, length, position);
     } catch (err) {
       return Promise.reject(err);
@@ -204,6 +250,9 @@ export class FileHandle extends EventEmitter {
     } else {
       if (typeof buffer !== 'string') throw invalidArgType('buffer', ['string', 'Buffer', 'TypedArray', 'DataView'], buffer);
       // write(string, position, encoding)
+      if (typeof length === 'string' && length.toLowerCase() === 'hex' && buffer.length % 2 !== 0) {
+        throw invalidArgValue('encoding', length, `is invalid for data of length ${buffer.length}`);
+      }
       // An unknown encoding is utf8 to Node's binding.
       const encoding = (typeof length === 'string' && Buffer.isEncoding(length) ? length : 'utf8') as BufferEncoding;
       bytes = Buffer.from(buffer, encoding);
@@ -214,49 +263,59 @@ export class FileHandle extends EventEmitter {
   }
 
   async writev(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesWritten: number; buffers: ArrayBufferView[] }> {
+    FileHandle.#check(this);
     if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'ArrayBufferView[]', buffers);
     if (buffers.length === 0) return { bytesWritten: 0, buffers };
     const pos = typeof position === 'number' ? position : -1;
-    const bytesWritten = await this.#op('write', (fd) => op.writev(fd, buffers, pos));
+    const bytesWritten = await this.#op('writev', (fd) => op.writev(fd, buffers, pos));
     return { bytesWritten, buffers };
   }
 
   async stat(options?: { bigint?: boolean }): Promise<fs.Stats | fs.BigIntStats> {
+    FileHandle.#check(this);
     const st = await this.#op('fstat', (fd) => op.statx('', { dirfd: fd, flags: uapi.AT_EMPTY_PATH, syscall: 'fstat' }));
     return toStats(st, options?.bigint === true);
   }
 
   async sync(): Promise<void> {
+    FileHandle.#check(this);
     await this.#op('fsync', (fd) => op.fsync(fd));
   }
 
   async datasync(): Promise<void> {
+    FileHandle.#check(this);
     await this.#op('fdatasync', (fd) => op.fsync(fd, { datasync: true }));
   }
 
   async truncate(len = 0): Promise<void> {
+    FileHandle.#check(this);
     validate.validateInteger(len, 'len');
     const n = Math.max(0, len);
     await this.#node('ftruncate', (fd) => promisify(fs.ftruncate)(fd, n));
   }
 
   async chmod(mode: fs.Mode): Promise<void> {
+    FileHandle.#check(this);
     await this.#node('fchmod', (fd) => promisify(fs.fchmod)(fd, mode));
   }
 
   async chown(uid: number, gid: number): Promise<void> {
+    FileHandle.#check(this);
     await this.#node('fchown', (fd) => promisify(fs.fchown)(fd, uid, gid));
   }
 
   async utimes(atime: fs.TimeLike, mtime: fs.TimeLike): Promise<void> {
-    await this.#node('futime', (fd) => promisify(fs.futimes)(fd, atime, mtime));
+    FileHandle.#check(this);
+    await this.#node('futimes', (fd) => promisify(fs.futimes)(fd, atime, mtime));
   }
 
   /** Reads from the current position to the end. */
   async readFile(options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<string | Buffer> {
-    const { readAll } = await import('./readfile');
+    FileHandle.#check(this);
+    if (this.#fd === -1 || this.#closing) throw closedError('readFile');
     const opts = typeof options === 'string' ? { encoding: options } : options ?? {};
-    if (this.#fd === -1 || this.#closing) throw closedError('read');
+    checkAborted(opts.signal);
+    const { readAll } = await import('./readfile');
     this.#inflight++;
     try {
       const data = await readAll(this.#ring, this.#fd, opts.signal);
@@ -266,17 +325,53 @@ export class FileHandle extends EventEmitter {
     }
   }
 
-  async writeFile(data: string | ArrayBufferView, options?: { encoding?: BufferEncoding | null } | BufferEncoding | null): Promise<void> {
-    const encoding = (typeof options === 'string' ? options : options?.encoding) ?? 'utf8';
-    let bytes = typeof data === 'string' ? Buffer.from(data, encoding) : asU8(data, 0, data.byteLength);
+  /**
+   * Node's writeFile on a handle: bytes, a string, or an iterable or async
+   * iterable (a stream too) of them, written from the current position. With
+   * a signal, in Node's chunks and with its checks between them.
+   */
+  async writeFile(data: unknown, options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<void> {
+    FileHandle.#check(this);
+    if (this.#fd === -1 || this.#closing) throw closedError('writeFile');
+    const o = typeof options === 'string' ? { encoding: options } : options ?? kEmpty as { encoding?: BufferEncoding | null; signal?: AbortSignal };
+    const encoding = o.encoding ?? 'utf8';
+    if (!ArrayBuffer.isView(data) && !isCustomIterable(data)) {
+      if (typeof data !== 'string') throw invalidArgType('data', ['string', 'Buffer', 'TypedArray', 'DataView'], data);
+      data = Buffer.from(data, encoding);
+    }
+    const signal = o.signal;
+    validate.validateAbortSignal(signal);
+    checkAborted(signal);
+    if (isCustomIterable(data)) {
+      for await (const item of data) {
+        checkAborted(signal);
+        const view = ArrayBuffer.isView(item) ? item : Buffer.from(item as string, encoding);
+        let bytes = asU8(view, 0, view.byteLength);
+        while (bytes.byteLength > 0) {
+          bytes = bytes.subarray(await this.#writeChunk(bytes, signal));
+          checkAborted(signal);
+        }
+      }
+      return;
+    }
+    const view = data as ArrayBufferView;
+    let bytes = asU8(view, 0, view.byteLength);
     while (bytes.byteLength > 0) {
-      const chunk = bytes;
-      const n = await this.#op('write', (fd) => op.write(fd, chunk, -1));
-      bytes = bytes.subarray(n);
+      checkAborted(signal);
+      bytes = bytes.subarray(await this.#writeChunk(bytes, signal));
     }
   }
 
-  appendFile(data: string | ArrayBufferView, options?: { encoding?: BufferEncoding | null } | BufferEncoding | null): Promise<void> {
+  /** One WRITE at the current position: all of `bytes`, or with a signal Node's chunk, after which the loop turns (as after each of Node's writes). */
+  async #writeChunk(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
+    const chunk = signal ? bytes.subarray(0, WRITE_CHUNK) : bytes;
+    const n = await this.#op('write', (fd) => op.write(fd, chunk, -1));
+    if (signal) await nextTurn();
+    return n;
+  }
+
+  async appendFile(data: unknown, options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<void> {
+    FileHandle.#check(this);
     return this.writeFile(data, options);
   }
 
@@ -335,6 +430,7 @@ export class FileHandle extends EventEmitter {
         throw err;
       }
       this.#fd = -1;
+      collected.unregister(this);
       this.emit('close');
     })();
     return this.#closing;

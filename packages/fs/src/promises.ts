@@ -171,6 +171,8 @@ function write(path: fs.PathLike | FileHandle, data: unknown, options: unknown, 
 }
 
 async function writeAny(path: fs.PathLike | FileHandle, data: unknown, options: unknown, defaultFlag: string, nodeFn: (...args: never[]) => Promise<void>): Promise<void> {
+  // On a handle, flag and mode mean nothing: its writeFile is Node's (data, encoding, signal).
+  if (path instanceof FileHandle) return path.writeFile(data, options as never);
   const o = (isObj(options) ? options : {}) as { flag?: unknown; mode?: unknown; signal?: AbortSignal; flush?: unknown };
   const encoding = encodingOf(options, 'utf8');
   const flags = parseFlags(o.flag ?? defaultFlag, 0);
@@ -179,10 +181,6 @@ async function writeAny(path: fs.PathLike | FileHandle, data: unknown, options: 
   const ring = ringOrNode();
   const bytes = typeof data === 'string' && encoding ? Buffer.from(data, encoding) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
   const plain = ring && bytes && flags !== undefined && mode !== undefined && !o.flush && (signal === undefined || (isObj(signal) && 'aborted' in signal));
-  if (plain && path instanceof FileHandle) {
-    if (signal?.aborted) throw aborted(signal);
-    return path.writeFile(bytes!);
-  }
   const f = fast(path);
   if (!plain || !f) return (nodeFn as (...a: unknown[]) => Promise<void>)(path, data, options);
   if (signal?.aborted) throw aborted(signal);

@@ -8,7 +8,7 @@
 import { AbortError, addressOf, hardChain, op, Opcode, runChain, sqe, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
 import fs from 'node:fs';
 import { constants } from 'node:os';
-import { O_CLOEXEC } from './compat';
+import { fileTooLarge, IO_MAX_LENGTH, O_CLOEXEC, nextTurn } from './compat';
 import { allocLarge, LARGE } from './large';
 import { chainOptions, kernelHas } from './ring';
 
@@ -254,13 +254,17 @@ class CutStep extends SlotStep implements OpSpec<void> {
  * size, one that shrank to its end); a size of 0 (procfs, a pipe) reads to EOF.
  */
 async function readRest(ring: Ring, target: number, fixed: boolean, first: Uint8Array, start: number, size: number, signal?: AbortSignal): Promise<Buffer> {
+  if (size > IO_MAX_LENGTH) throw fileTooLarge(size);
   const known = size > 0;
   let buf = await alloc(known ? Math.max(size + 1, first.length) : Math.max(first.length * 2, FIRST_CHUNK));
   buf.set(first);
   let filled = first.length;
   for (;;) {
     if (known && filled >= size) return buf.subarray(0, filled);
-    if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+    if (signal) {
+      await nextTurn();
+      if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
+    }
     if (filled === buf.length) {
       const grown = await alloc(buf.length * 2);
       grown.set(buf);
