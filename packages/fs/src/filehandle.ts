@@ -10,6 +10,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { promisify } from 'node:util';
 import { AbortError, addressOf, codedError, invalidArgType, invalidArgValue, op, Opcode, outOfRange, sqe, systemError, uapi, validate, type OpSpec, type Ring } from '@uring/core';
 import { nextTurn, toStats } from './compat';
+import { kernelHas } from './ring';
 
 const kEmpty = Object.freeze({});
 
@@ -291,7 +292,8 @@ export class FileHandle extends EventEmitter {
     FileHandle.#check(this);
     validate.validateInteger(len, 'len');
     const n = Math.max(0, len);
-    await this.#node('ftruncate', (fd) => promisify(fs.ftruncate)(fd, n));
+    if (kernelHas('FTRUNCATE')) await this.#op('ftruncate', (fd) => op.ftruncate(fd, n));
+    else await this.#node('ftruncate', (fd) => promisify(fs.ftruncate)(fd, n));
   }
 
   async chmod(mode: fs.Mode): Promise<void> {
