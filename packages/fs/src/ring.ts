@@ -65,7 +65,7 @@ export class ScopedRing {
   /** Options for core's run/runChain: the base ring, the signal (with `also`, either aborts), what is left of the deadline. */
   options(also?: AbortSignal): { ring: Ring; signal?: AbortSignal; timeout?: number } {
     const timeout = this.#deadline === undefined ? undefined : Math.max(0, this.#deadline - performance.now());
-    const signal = also === undefined ? this.signal : this.signal === undefined ? also : AbortSignal.any([this.signal, also]);
+    const signal = also === undefined ? this.signal : this.signal === undefined ? also : eitherSignal(this.signal, also);
     return { ring: this.base, signal, timeout };
   }
   submit<T>(spec: OpSpec<T>, options?: SubmitOptions): Promise<T> {
@@ -86,3 +86,13 @@ export class ScopedRing {
   }
 }
 
+
+/** A signal that aborts when `a` or `b` does (AbortSignal.any, which Node has from 20.3 on). */
+function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
+  const c = new AbortController();
+  const first = a.aborted ? a : b.aborted ? b : undefined;
+  if (first) c.abort(first.reason);
+  else for (const s of [a, b]) s.addEventListener('abort', () => c.abort(s.reason), { once: true });
+  return c.signal;
+}
