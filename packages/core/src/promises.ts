@@ -106,3 +106,11 @@ export const msgRing = (ringFd: number, value: number, data: number, options?: O
 export const waitid = (idtype: number, id: number, waitOptions?: number, options?: O) => run(() => op.waitid(idtype, id, waitOptions), options);
 export const futexWait = (word: Int32Array, index: number, expected: number, options?: O) => run(() => op.futexWait(word, index, expected), options);
 export const futexWake = (word: Int32Array, index: number, count?: number, options?: O) => run(() => op.futexWake(word, index, count), options);
+export const futexWaitv = (waits: readonly op.FutexWait[], options?: O) => run(() => op.futexWaitv(waits), options);
+export const fixedFdInstall = (slot: number, options?: O & { cloexec?: boolean }) => run(() => op.fixedFdInstall(slot, options), options);
+export const pipe = (options?: O & op.PipeOptions) => run(() => op.pipe(options), options);
+export const epollWait = (epfd: number, maxEvents?: number, options?: O) => run(() => op.epollWait(epfd, maxEvents), options);
+export const readvFixed = (fd: number, buffers: ArrayBufferView[], bufIndex: number, position?: Addr, options?: O & op.RwOptions) =>
+  run(() => op.readvFixed(fd, buffers, bufIndex, position, options), options);
+export const writevFixed = (fd: number, buffers: ArrayBufferView[], bufIndex: number, position?: Addr, options?: O & op.RwOptions) =>
+  run(() => op.writevFixed(fd, buffers, bufIndex, position, options), options);

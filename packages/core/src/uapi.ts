@@ -199,6 +199,11 @@ export const IORING_MSG_SEND_FD = 1;
 export const IORING_MSG_RING_CQE_SKIP = 1 << 0;
 export const IORING_MSG_RING_FLAGS_PASS = 1 << 1;
 
+/** open(2)/pipe2(2) flag, from <asm-generic/fcntl.h> (x86-64 and arm64). */
+export const O_CLOEXEC = 0o2000000;
+/** FIXED_FD_INSTALL's flag: the installed fd is not close-on-exec. */
+export const IORING_FIXED_FD_NO_CLOEXEC = 1 << 0;
+
 /** `sqe->file_index` value asking the kernel to pick a free fixed-file slot. */
 export const IORING_FILE_INDEX_ALLOC = 0xffffffff;
 

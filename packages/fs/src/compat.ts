@@ -6,10 +6,10 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { codedError, type op } from '@uring/core';
+import { codedError, uapi, type op } from '@uring/core';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_EXCL, O_SYNC } = fs.constants;
-export const O_CLOEXEC = 0o2000000;
+export const O_CLOEXEC = uapi.O_CLOEXEC;
 
 /** Node's stringToFlags for the strings it knows; undefined for anything else (Node will say why). */
 export function parseFlags(flags: unknown, fallback: number): number | undefined {

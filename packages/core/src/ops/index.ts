@@ -1,5 +1,5 @@
 /** Op builders: each returns an OpSpec, a value that a ring submits as a promise, an observable or a chain step. */
-export { read, write, readv, writev, readFixed, writeFixed, readProvided, type RwOptions } from './rw';
+export { read, write, readv, writev, readFixed, writeFixed, readvFixed, writevFixed, readProvided, readMultishot, type RwOptions } from './rw';
 export { nop, fsync, syncFileRange, fallocate, fadvise, madvise, ftruncate } from './sync';
 export {
   openat,
@@ -21,11 +21,11 @@ export {
   type StatxOptions,
   type AtOptions,
 } from './path';
-export { splice, tee } from './splice';
+export { splice, tee, pipe, type PipeOptions } from './splice';
 export { getxattr, fgetxattr, setxattr, fsetxattr } from './xattr';
 export { timeout, timeoutRemove, timeoutUpdate, linkTimeout, timespec, type Duration, type Clock, type TimeoutOptions, type TimeoutResult } from './timeout';
 export { cancel, cancelFd, cancelAll, cancelOp } from './cancel';
-export { pollAdd, pollRemove, epollCtl, POLLIN, POLLOUT, POLLPRI, POLLERR, POLLHUP, POLLRDHUP, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD } from './poll';
+export { pollAdd, pollRemove, epollCtl, epollWait, type EpollEvent, POLLIN, POLLOUT, POLLPRI, POLLERR, POLLHUP, POLLRDHUP, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD } from './poll';
 export {
   socket,
   connect,
@@ -58,6 +58,9 @@ export {
   filesUpdate,
   waitid,
   futexWait,
+  futexWaitv,
+  fixedFdInstall,
+  type FutexWait,
   futexWake,
   MESSAGE_TAG,
   P_PID,

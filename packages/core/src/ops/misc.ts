@@ -1,10 +1,10 @@
-/** PROVIDE_BUFFERS, REMOVE_BUFFERS, MSG_RING, FILES_UPDATE, WAITID, FUTEX_WAIT, FUTEX_WAKE. */
+/** PROVIDE_BUFFERS, REMOVE_BUFFERS, MSG_RING, FILES_UPDATE, WAITID, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, FIXED_FD_INSTALL. */
 import { systemError } from '../errors';
 import type { OpSpec } from '../op';
 import { prepRw, setAddr3, setBufIndex, setFileIndex, setOpFlags, setSpliceFdIn } from '../sqe';
-import { IORING_FILE_INDEX_ALLOC, IORING_MSG_DATA, IORING_MSG_SEND_FD, Opcode } from '../uapi';
+import { IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC, IORING_MSG_DATA, IORING_MSG_SEND_FD, IOSQE_FIXED_FILE, Opcode } from '../uapi';
 import { validateBuffer, validateFd, validateInteger, validateUint32 } from '../validate';
-import { addressOf } from './common';
+import { addressOf, closeLeaked } from './common';
 
 /** user_data high word of a MSG_RING message, so the target ring routes it to `ring.onMessage`. */
 export const MESSAGE_TAG = 0xfffffffe;
@@ -166,5 +166,56 @@ export function futexWake(word: Int32Array, index: number, count = 1): OpSpec<nu
       prepRw(v, o, Opcode.FUTEX_WAKE, FUTEX2_SIZE_U32 | FUTEX2_PRIVATE, a, 0, count);
       setAddr3(v, o, FUTEX_BITSET_MATCH_ANY);
     },
+  };
+}
+
+/** One futex of futexWaitv: wait while `word[index]` equals `expected`. */
+export interface FutexWait {
+  word: Int32Array;
+  index: number;
+  expected: number;
+}
+
+/** struct futex_waitv: u64 val, u64 uaddr, u32 flags, u32 reserved. */
+const FUTEX_WAITV_SIZE = 24;
+
+/** FUTEX_WAITV (6.7+): waits on several futexes at once; resolves with the index (in `waits`) of the one that woke it. */
+export function futexWaitv(waits: readonly FutexWait[]): OpSpec<number> {
+  if (!Array.isArray(waits) || waits.length === 0 || waits.length > 128) throw systemError(-22, 'futex_waitv');
+  const vec = new Uint8Array(waits.length * FUTEX_WAITV_SIZE);
+  const dv = new DataView(vec.buffer);
+  waits.forEach((w, i) => {
+    validateInteger(w.index, `waits[${i}].index`, 0, w.word.length - 1);
+    dv.setBigUint64(i * FUTEX_WAITV_SIZE, BigInt(w.expected >>> 0), true);
+    dv.setBigUint64(i * FUTEX_WAITV_SIZE + 8, BigInt(addressOf(w.word.subarray(w.index, w.index + 1))), true);
+    dv.setUint32(i * FUTEX_WAITV_SIZE + 16, FUTEX2_SIZE_U32 | FUTEX2_PRIVATE, true);
+  });
+  const addr = addressOf(vec);
+  return {
+    opcode: Opcode.FUTEX_WAITV,
+    syscall: 'futex_waitv',
+    keep: [vec, waits.map((w) => w.word)],
+    prep(v, o) {
+      prepRw(v, o, Opcode.FUTEX_WAITV, 0, addr, waits.length, 0);
+    },
+  };
+}
+
+/**
+ * FIXED_FD_INSTALL (6.8+): a regular fd for registered-file slot `slot`, so
+ * code outside the ring can use the file; close-on-exec unless `cloexec: false`.
+ */
+export function fixedFdInstall(slot: number, options: { cloexec?: boolean } = {}): OpSpec<number> {
+  validateUint32(slot, 'slot');
+  const flags = options.cloexec === false ? IORING_FIXED_FD_NO_CLOEXEC : 0;
+  return {
+    opcode: Opcode.FIXED_FD_INSTALL,
+    syscall: 'fixed_fd_install',
+    sqeFlags: IOSQE_FIXED_FILE,
+    prep(v, o) {
+      prepRw(v, o, Opcode.FIXED_FD_INSTALL, slot, 0, 0, 0);
+      setOpFlags(v, o, flags);
+    },
+    discard: closeLeaked,
   };
 }

@@ -1,4 +1,5 @@
-/** POLL_ADD (one-shot and multishot), POLL_REMOVE, EPOLL_CTL. */
+/** POLL_ADD (one-shot and multishot), POLL_REMOVE, EPOLL_CTL, EPOLL_WAIT. */
+import { systemError } from '../errors';
 import type { OpSpec } from '../op';
 import { prepRw, setOpFlags } from '../sqe';
 import { IORING_POLL_ADD_MULTI, IORING_POLL_UPDATE_EVENTS, Opcode } from '../uapi';
@@ -63,6 +64,44 @@ export function epollCtl(epfd: number, op: number, fd: number, events = 0, data 
     keep: ev,
     prep(v, o) {
       prepRw(v, o, Opcode.EPOLL_CTL, epfd, addr, op, fd);
+    },
+  };
+}
+
+/** struct epoll_event: packed (12 bytes) on x86-64, 16 bytes elsewhere. */
+const EPOLL_EVENT_SIZE = process.arch === 'x64' ? 12 : 16;
+
+export interface EpollEvent {
+  events: number;
+  data: bigint;
+}
+
+/**
+ * EPOLL_WAIT (6.15+): waits on epoll instance `epfd` without blocking a
+ * thread; resolves with up to `maxEvents` ready events (EPOLLIN, ... and the
+ * `data` given to epollCtl).
+ */
+export function epollWait(epfd: number, maxEvents = 64): OpSpec<EpollEvent[]> {
+  validateFd(epfd, 'epfd');
+  validateInteger(maxEvents, 'maxEvents', 1, 65536);
+  const events = new Uint8Array(maxEvents * EPOLL_EVENT_SIZE);
+  const addr = addressOf(events);
+  return {
+    opcode: Opcode.EPOLL_WAIT,
+    syscall: 'epoll_wait',
+    keep: events,
+    prep(v, o) {
+      prepRw(v, o, Opcode.EPOLL_WAIT, epfd, addr, maxEvents, 0);
+    },
+    complete(res) {
+      if (res < 0) throw systemError(res, 'epoll_wait');
+      const dv = new DataView(events.buffer, events.byteOffset, events.byteLength);
+      const out: EpollEvent[] = [];
+      for (let i = 0; i < res; i++) {
+        const at = i * EPOLL_EVENT_SIZE;
+        out.push({ events: dv.getUint32(at, true), data: dv.getBigUint64(at + (EPOLL_EVENT_SIZE === 12 ? 4 : 8), true) });
+      }
+      return out;
     },
   };
 }

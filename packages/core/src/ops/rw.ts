@@ -92,6 +92,49 @@ export function writeFixed(fd: number, buffer: ArrayBufferView, bufIndex: number
   return rwFixed(Opcode.WRITE_FIXED, 'write', fd, buffer, bufIndex, position);
 }
 
+/** READV_FIXED (6.15+): readv into `buffers`, which must all lie inside registered buffer `bufIndex`. */
+export function readvFixed(fd: number, buffers: readonly ArrayBufferView[], bufIndex: number, position: Addr = -1, options?: RwOptions): OpSpec<number> {
+  return vFixed(rwv(Opcode.READV_FIXED, 'read', fd, buffers, position, options), bufIndex);
+}
+
+/** WRITEV_FIXED (6.15+): writev from `buffers`, which must all lie inside registered buffer `bufIndex`. */
+export function writevFixed(fd: number, buffers: readonly ArrayBufferView[], bufIndex: number, position: Addr = -1, options?: RwOptions): OpSpec<number> {
+  return vFixed(rwv(Opcode.WRITEV_FIXED, 'write', fd, buffers, position, options), bufIndex);
+}
+
+function vFixed(spec: OpSpec<number>, bufIndex: number): OpSpec<number> {
+  validateInteger(bufIndex, 'bufIndex', 0, 0xffff);
+  const prep = spec.prep;
+  return {
+    ...spec,
+    prep(v, o) {
+      prep(v, o);
+      setBufIndex(v, o, bufIndex);
+    },
+  };
+}
+
+/**
+ * READ_MULTISHOT (6.7+): reads a pollable fd (a pipe, a socket, an eventfd)
+ * into buffers the kernel picks from provided-buffer group `group`: one SQE,
+ * a CQE per read (res = bytes, the buffer id in flags >> 16) until EOF, an
+ * error, ENOBUFS or a cancel. Submit with ring.start or observe.
+ */
+export function readMultishot(fd: number, group: number, maxLength = 0): OpSpec<number> {
+  validateFd(fd);
+  validateInteger(group, 'group', 0, 0xffff);
+  validateInteger(maxLength, 'maxLength', 0, 2 ** 31 - 1);
+  return {
+    opcode: Opcode.READ_MULTISHOT,
+    syscall: 'read',
+    sqeFlags: IOSQE_BUFFER_SELECT,
+    prep(v, o) {
+      prepRw(v, o, Opcode.READ_MULTISHOT, fd, 0, maxLength, 0);
+      setBufIndex(v, o, group);
+    },
+  };
+}
+
 /**
  * A READ into a buffer the kernel picks from provided-buffer group `group`
  * (IOSQE_BUFFER_SELECT): the CQE flags name it (flags >> 16).
