@@ -97,8 +97,8 @@ export const accept = (fd: number, options?: O & op.AcceptOptions) => run(() => 
 export const send = (fd: number, buffer: ArrayBufferView, flags?: number, options?: O & { zeroCopy?: boolean }) =>
   run(() => op.send(fd, buffer, flags, options), options);
 export const recv = (fd: number, buffer: ArrayBufferView, flags?: number, options?: O) => run(() => op.recv(fd, buffer, flags), options);
-export const sendmsg = (fd: number, buffers: ArrayBufferView[], name?: Uint8Array, flags?: number, options?: O) =>
-  run(() => op.sendmsg(fd, buffers, name, flags), options);
+export const sendmsg = (fd: number, buffers: ArrayBufferView[], name?: Uint8Array, flags?: number, options?: O & { zeroCopy?: boolean }) =>
+  run(() => op.sendmsg(fd, buffers, name, flags, options), options);
 export const recvmsg = (fd: number, buffers: ArrayBufferView[], name?: Uint8Array, flags?: number, options?: O) =>
   run(() => op.recvmsg(fd, buffers, name, flags), options);
 export const shutdown = (fd: number, how?: number, options?: O) => run(() => op.shutdown(fd, how), options);

@@ -156,6 +156,25 @@ describe('sockets on the ring', () => {
     expect(got.subarray(65536).equals(Buffer.alloc(1000, 2))).to.equal(true);
   });
 
+  it('SENDMSG_ZC: scattered buffers sent without a copy, resolved with the count once the kernel let go', async () => {
+    const { fd, port } = await listener();
+    const accepted = ring.submit(op.accept(fd));
+    const client = await connected(port);
+    const server = await accepted;
+    fds.push(server);
+    const parts = [Buffer.alloc(70000, 3), Buffer.from('tail')];
+    expect(await ring.submit(op.sendmsg(client, parts, undefined, 0, { zeroCopy: true }))).to.equal(70004);
+    const got = Buffer.alloc(70004);
+    let n = 0;
+    while (n < got.length) n += await ring.submit(op.recv(server, got.subarray(n)));
+    expect(got.equals(Buffer.concat(parts))).to.equal(true);
+    // An error comes in the only CQE (no notification follows): the promise rejects with it.
+    const notSocket = await ring.submit(op.openat('/proc/self/stat', 0));
+    fds.push(notSocket);
+    const err = await ring.submit(op.sendmsg(notSocket, [Buffer.from('x')], undefined, 0, { zeroCopy: true })).catch((e) => e);
+    expect([err.code, err.syscall]).to.deep.equal(['ENOTSOCK', 'sendmsg']);
+  });
+
   it('cancelling a pending recv loses no data: the next recv gets it', async () => {
     const { fd, port } = await listener();
     const accepted = ring.submit(op.accept(fd));

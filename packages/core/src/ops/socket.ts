@@ -184,18 +184,29 @@ function msghdr(buffers: readonly ArrayBufferView[], name?: Uint8Array) {
 }
 
 /** sendmsg(2): `name` is an encoded destination (UDP). */
-export function sendmsg(fd: number, buffers: readonly ArrayBufferView[], name?: Uint8Array, flags = 0): OpSpec<number> {
+export function sendmsg(fd: number, buffers: readonly ArrayBufferView[], name?: Uint8Array, flags = 0, options?: { zeroCopy?: boolean }): OpSpec<number> {
   validateFd(fd);
   buffers.forEach((b, i) => validateBuffer(b, `buffers[${i}]`));
   const m = msghdr(buffers, name);
   const a = addressOf(m.hdr);
+  const opcode = options?.zeroCopy === true ? Opcode.SENDMSG_ZC : Opcode.SENDMSG;
+  /** SENDMSG_ZC, as SEND_ZC: the result comes first (F_MORE), the buffers are released by the last CQE (F_NOTIF). */
+  let sent = 0;
   return {
-    opcode: Opcode.SENDMSG,
+    opcode,
     syscall: 'sendmsg',
     keep: [m, buffers, name],
     prep(v, o) {
-      prepRw(v, o, Opcode.SENDMSG, fd, a, 1, 0);
+      prepRw(v, o, opcode, fd, a, 1, 0);
       setOpFlags(v, o, flags | MSG_NOSIGNAL);
+    },
+    more(res) {
+      sent = res;
+    },
+    complete(res, cqeFlags) {
+      if (cqeFlags & IORING_CQE_F_NOTIF) res = sent;
+      if (res < 0) throw systemError(res, 'sendmsg');
+      return res;
     },
   };
 }
