@@ -101,6 +101,12 @@ export const sendmsg = (fd: number, buffers: ArrayBufferView[], name?: Uint8Arra
   run(() => op.sendmsg(fd, buffers, name, flags, options), options);
 export const recvmsg = (fd: number, buffers: ArrayBufferView[], name?: Uint8Array, flags?: number, options?: O) =>
   run(() => op.recvmsg(fd, buffers, name, flags), options);
+export const siocinq = (fd: number, options?: O) => run(() => op.siocinq(fd), options);
+export const siocoutq = (fd: number, options?: O) => run(() => op.siocoutq(fd), options);
+export const getsockopt = (fd: number, level: number, optname: number, optval: Uint8Array, options?: O) =>
+  run(() => op.getsockopt(fd, level, optname, optval), options);
+export const setsockopt = (fd: number, level: number, optname: number, optval: Uint8Array, options?: O) =>
+  run(() => op.setsockopt(fd, level, optname, optval), options);
 export const shutdown = (fd: number, how?: number, options?: O) => run(() => op.shutdown(fd, how), options);
 export const msgRing = (ringFd: number, value: number, data: number, options?: O) => run(() => op.msgRing(ringFd, value, data), options);
 export const waitid = (idtype: number, id: number, waitOptions?: number, options?: O) => run(() => op.waitid(idtype, id, waitOptions), options);

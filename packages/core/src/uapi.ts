@@ -199,6 +199,12 @@ export const IORING_MSG_SEND_FD = 1;
 export const IORING_MSG_RING_CQE_SKIP = 1 << 0;
 export const IORING_MSG_RING_FLAGS_PASS = 1 << 1;
 
+/** URING_CMD's cmd_op on a socket (6.7+): the amount in the receive or send queue, get/setsockopt. */
+export const SOCKET_URING_OP_SIOCINQ = 0;
+export const SOCKET_URING_OP_SIOCOUTQ = 1;
+export const SOCKET_URING_OP_GETSOCKOPT = 2;
+export const SOCKET_URING_OP_SETSOCKOPT = 3;
+
 /** open(2)/pipe2(2) flag, from <asm-generic/fcntl.h> (x86-64 and arm64). */
 export const O_CLOEXEC = 0o2000000;
 /** FIXED_FD_INSTALL's flag: the installed fd is not close-on-exec. */

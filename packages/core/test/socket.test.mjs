@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import dgram from 'node:dgram';
-import { Ring, op, BufferRing, encodeSockaddr, decodeSockaddr, sockopt, AF_INET, SOCKADDR_STORAGE, observe } from '@uring/core';
+import { Ring, op, BufferRing, encodeSockaddr, decodeSockaddr, sockopt, AF_INET, SOCKADDR_STORAGE, observe, probe } from '@uring/core';
 import { take, toArray, firstValueFrom } from 'rxjs';
 
 const { SOCK_STREAM, SOCK_DGRAM, SOCK_CLOEXEC } = op;
@@ -173,6 +173,38 @@ describe('sockets on the ring', () => {
     fds.push(notSocket);
     const err = await ring.submit(op.sendmsg(notSocket, [Buffer.from('x')], undefined, 0, { zeroCopy: true })).catch((e) => e);
     expect([err.code, err.syscall]).to.deep.equal(['ENOTSOCK', 'sendmsg']);
+  });
+
+  it('socket commands on the ring (URING_CMD): SIOCINQ, SIOCOUTQ, getsockopt, setsockopt', async function () {
+    if (!probe(ring).supports('URING_CMD')) this.skip();
+    const { fd, port } = await listener();
+    const accepted = ring.submit(op.accept(fd));
+    const client = await connected(port);
+    const server = await accepted;
+    fds.push(server);
+    await ring.submit(op.send(client, Buffer.from('12345')));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await ring.submit(op.siocinq(server))).to.equal(5);
+    expect(await ring.submit(op.siocoutq(client))).to.be.at.least(0);
+    const val = new Uint8Array(4);
+    const dv = new DataView(val.buffer);
+    expect(await ring.submit(op.getsockopt(server, sockopt.SOL_SOCKET, sockopt.SO_KEEPALIVE, val))).to.equal(4);
+    expect(dv.getInt32(0, true)).to.equal(0);
+    dv.setInt32(0, 1, true);
+    await ring.submit(op.setsockopt(server, sockopt.SOL_SOCKET, sockopt.SO_KEEPALIVE, val));
+    dv.setInt32(0, 0, true);
+    await ring.submit(op.getsockopt(server, sockopt.SOL_SOCKET, sockopt.SO_KEEPALIVE, val));
+    expect(dv.getInt32(0, true)).to.equal(1);
+    sockopt.setsockoptInt(server, sockopt.SOL_SOCKET, sockopt.SO_REUSEADDR, 1); // set outside the ring, read through it
+    await ring.submit(op.getsockopt(server, sockopt.SOL_SOCKET, sockopt.SO_REUSEADDR, val));
+    expect(dv.getInt32(0, true)).to.equal(1);
+    const err = await ring.submit(op.getsockopt(server, sockopt.SOL_SOCKET, 9999, val)).catch((e) => e);
+    expect([err.code, err.syscall]).to.deep.equal(['ENOPROTOOPT', 'getsockopt']);
+    // The kernel reads only SOL_SOCKET options this way (EOPNOTSUPP for the rest); it sets any level.
+    dv.setInt32(0, 1, true);
+    await ring.submit(op.setsockopt(server, sockopt.IPPROTO_TCP, sockopt.TCP_NODELAY, val));
+    const other = await ring.submit(op.getsockopt(server, sockopt.IPPROTO_TCP, sockopt.TCP_NODELAY, val)).catch((e) => e);
+    expect(other.code).to.equal('ENOTSUP');
   });
 
   it('cancelling a pending recv loses no data: the next recv gets it', async () => {

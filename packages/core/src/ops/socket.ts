@@ -1,8 +1,20 @@
 /** SOCKET, CONNECT, ACCEPT (and multishot), SEND, RECV (and multishot), SENDMSG, RECVMSG, SEND_ZC, SHUTDOWN, BIND, LISTEN. */
 import { systemError } from '../errors';
 import type { OpSpec } from '../op';
-import { prepRw, setBufIndex, setFileIndex, setIoprio, setOpFlags, setSpliceFdIn } from '../sqe';
-import { IORING_ACCEPT_MULTISHOT, IORING_CQE_F_NOTIF, IORING_FILE_INDEX_ALLOC, IORING_RECV_MULTISHOT, IOSQE_BUFFER_SELECT, Opcode } from '../uapi';
+import { prepRw, setAddr3, setBufIndex, setFileIndex, setIoprio, setOpFlags, setSpliceFdIn } from '../sqe';
+import {
+  IORING_ACCEPT_MULTISHOT,
+  IORING_CQE_F_NOTIF,
+  IORING_FILE_INDEX_ALLOC,
+  IORING_RECV_MULTISHOT,
+  IOSQE_BUFFER_SELECT,
+  Opcode,
+  SOCKET_URING_OP_GETSOCKOPT,
+  SOCKET_URING_OP_SETSOCKOPT,
+  SOCKET_URING_OP_SIOCINQ,
+  SOCKET_URING_OP_SIOCOUTQ,
+  SQE,
+} from '../uapi';
 import { validateBuffer, validateFd, validateInteger, validateUint32 } from '../validate';
 import { addressOf, iovecs, closeLeaked } from './common';
 
@@ -259,4 +271,49 @@ export function listen(fd: number, backlog = 511): OpSpec<number> {
   validateFd(fd);
   validateUint32(backlog, 'backlog');
   return { opcode: Opcode.LISTEN, syscall: 'listen', prep: (v, o) => prepRw(v, o, Opcode.LISTEN, fd, 0, backlog, 0) };
+}
+
+/** A URING_CMD on a socket: cmd_op in the off field, the socket option in level/optname/optlen/optval. */
+function sockCmd(fd: number, cmdOp: number, syscall: string, level = 0, optname = 0, optval?: Uint8Array): OpSpec<number> {
+  validateFd(fd);
+  const addr = optval ? addressOf(optval) : 0;
+  return {
+    opcode: Opcode.URING_CMD,
+    syscall,
+    keep: optval,
+    prep(v, o) {
+      prepRw(v, o, Opcode.URING_CMD, fd, 0, 0, 0);
+      v.setUint32(o + SQE.off, cmdOp, true);
+      v.setUint32(o + SQE.addr, level, true);
+      v.setUint32(o + SQE.addr + 4, optname, true);
+      setSpliceFdIn(v, o, optval?.byteLength ?? 0); // optlen
+      setAddr3(v, o, addr); // optval
+    },
+  };
+}
+
+/** SIOCINQ through the ring (URING_CMD, 6.7+): bytes waiting in the socket's receive queue. */
+export function siocinq(fd: number): OpSpec<number> {
+  return sockCmd(fd, SOCKET_URING_OP_SIOCINQ, 'ioctl');
+}
+
+/** SIOCOUTQ through the ring (URING_CMD, 6.7+): bytes in the socket's send queue not yet acknowledged. */
+export function siocoutq(fd: number): OpSpec<number> {
+  return sockCmd(fd, SOCKET_URING_OP_SIOCOUTQ, 'ioctl');
+}
+
+/** getsockopt(2) through the ring (URING_CMD, 6.7+) into `optval`; resolves with the option's length. The kernel serves SOL_SOCKET options only (EOPNOTSUPP otherwise). */
+export function getsockopt(fd: number, level: number, optname: number, optval: Uint8Array): OpSpec<number> {
+  validateUint32(level, 'level');
+  validateUint32(optname, 'optname');
+  validateBuffer(optval, 'optval');
+  return sockCmd(fd, SOCKET_URING_OP_GETSOCKOPT, 'getsockopt', level, optname, optval);
+}
+
+/** setsockopt(2) through the ring (URING_CMD, 6.7+) from `optval`. */
+export function setsockopt(fd: number, level: number, optname: number, optval: Uint8Array): OpSpec<number> {
+  validateUint32(level, 'level');
+  validateUint32(optname, 'optname');
+  validateBuffer(optval, 'optval');
+  return sockCmd(fd, SOCKET_URING_OP_SETSOCKOPT, 'setsockopt', level, optname, optval);
 }
