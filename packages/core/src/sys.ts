@@ -20,6 +20,8 @@ export interface Native {
   munmap(addr: Pointer, length: number): number;
   /** Anonymous, page-aligned memory (for provided buffer rings). */
   mmapAnon(length: number): Pointer;
+  /** fcntl(F_SETPIPE_SZ): the pipe's capacity in bytes (rounded up by the kernel); the new size, or -1 (see errno). */
+  setPipeSize(fd: number, bytes: number): number;
   /** Asks for transparent huge pages (MADV_HUGEPAGE) over the 2 MiB-aligned part of [addr, addr + length); false if refused. */
   hugePages(addr: number, length: number): boolean;
   close(fd: number): number;
@@ -57,6 +59,7 @@ const MAP_POPULATE = 0x8000;
 const MAP_FAILED = 0xffffffffffffffffn;
 const UV_POLL = 8; // uv_handle_type
 const MADV_HUGEPAGE = 14;
+const F_SETPIPE_SZ = 1031;
 const HUGE_PAGE = 2 * 1024 * 1024;
 
 let native: Native | undefined;
@@ -73,6 +76,7 @@ function load(): Native {
   const close = libc.func('int close(int fd)');
   const gettid = libc.func('int gettid()');
   const madvise = libc.func('int madvise(uint64_t addr, size_t length, int advice)');
+  const fcntl = libc.func('int fcntl(int fd, int cmd, int arg)');
 
   // Node links libuv statically and exports its symbols: look them up in the process itself.
   const self = koffi.load(null as unknown as string);
@@ -118,6 +122,7 @@ function load(): Native {
       return p === MAP_FAILED ? 0n : p;
     },
     munmap: (addr, length) => munmap(addr, length) as number,
+    setPipeSize: (fd, bytes) => fcntl(fd, F_SETPIPE_SZ, bytes) as number,
     hugePages: (addr, length) => {
       const start = Math.ceil(addr / HUGE_PAGE) * HUGE_PAGE;
       const end = Math.floor((addr + length) / HUGE_PAGE) * HUGE_PAGE;

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -122,6 +123,18 @@ describe('@uring/fs/promises beside node:fs/promises', () => {
       await same(`buffer ${n}`, (f, r) => f.readFile(rel(r, `s${n}`)));
       await same(`latin1 ${n}`, (f, r) => f.readFile(rel(r, `s${n}`), 'latin1'));
     }
+  });
+
+  it('copyFile of files around and over the splice chunk (1 MiB) is byte for byte, over a longer file too', async () => {
+    const sizes = [1, 65535, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, (5 << 20) + 77];
+    const data = sizes.map((n) => crypto.randomBytes(n));
+    for (const root of Object.values(box.roots)) {
+      sizes.forEach((n, i) => fs.writeFileSync(path.join(root, `src${n}`), data[i]));
+      fs.writeFileSync(path.join(root, 'longer'), Buffer.alloc(7 << 20, 9));
+    }
+    for (const n of sizes) await same(`copy ${n}`, (f, r) => f.copyFile(rel(r, `src${n}`), rel(r, `dst${n}`)));
+    await same('copy over a longer file', (f, r) => f.copyFile(rel(r, `src${65535}`), rel(r, 'longer')));
+    for (const n of sizes) expect(fs.readFileSync(path.join(box.roots.uring, `dst${n}`)).equals(fs.readFileSync(path.join(box.roots.uring, `src${n}`)))).to.equal(true);
   });
 
   it('many readFile and writeFile calls at once each get their own bytes (pooled chunks, path slots)', async () => {
