@@ -101,40 +101,46 @@ export function send(fd: number, buffer: ArrayBufferView, flags = 0, options?: {
   return new SendOp(fd, buffer, flags | MSG_NOSIGNAL, options?.zeroCopy === true);
 }
 
-/** A class, not closures: sockets send often, and one small object is all a send allocates here. */
-class SendOp implements OpSpec<number> {
-  readonly opcode: number;
-  readonly syscall = 'send';
-  readonly keep: ArrayBufferView;
-  readonly #fd: number;
-  readonly #flags: number;
-  readonly #zc: boolean;
-  readonly #addr: number;
-  /** SEND_ZC: the result comes in the first CQE (F_MORE), the buffer is released by the last (F_NOTIF). */
+/**
+ * A send's result: SEND_ZC and SENDMSG_ZC post it in a first CQE (F_MORE) and
+ * release the buffers in the last (F_NOTIF), whose res is not the count.
+ */
+abstract class SendResult {
+  abstract readonly syscall: string;
   #sent = 0;
-
-  constructor(fd: number, buffer: ArrayBufferView, flags: number, zc: boolean) {
-    this.opcode = zc ? Opcode.SEND_ZC : Opcode.SEND;
-    this.keep = buffer;
-    this.#fd = fd;
-    this.#flags = flags;
-    this.#zc = zc;
-    this.#addr = addressOf(buffer);
-  }
-
-  prep(v: DataView, o: number): void {
-    prepRw(v, o, this.opcode, this.#fd, this.#addr, this.keep.byteLength, 0);
-    setOpFlags(v, o, this.#flags);
-  }
 
   more(res: number): void {
     this.#sent = res;
   }
 
   complete(res: number, cqeFlags: number): number {
-    if (this.#zc && cqeFlags & IORING_CQE_F_NOTIF) res = this.#sent;
-    if (res < 0) throw systemError(res, 'send');
+    if (cqeFlags & IORING_CQE_F_NOTIF) res = this.#sent;
+    if (res < 0) throw systemError(res, this.syscall);
     return res;
+  }
+}
+
+/** A class, not closures: sockets send often, and one small object is all a send allocates here. */
+class SendOp extends SendResult implements OpSpec<number> {
+  readonly opcode: number;
+  readonly syscall = 'send';
+  readonly keep: ArrayBufferView;
+  readonly #fd: number;
+  readonly #flags: number;
+  readonly #addr: number;
+
+  constructor(fd: number, buffer: ArrayBufferView, flags: number, zc: boolean) {
+    super();
+    this.opcode = zc ? Opcode.SEND_ZC : Opcode.SEND;
+    this.keep = buffer;
+    this.#fd = fd;
+    this.#flags = flags;
+    this.#addr = addressOf(buffer);
+  }
+
+  prep(v: DataView, o: number): void {
+    prepRw(v, o, this.opcode, this.#fd, this.#addr, this.keep.byteLength, 0);
+    setOpFlags(v, o, this.#flags);
   }
 }
 
@@ -199,28 +205,30 @@ function msghdr(buffers: readonly ArrayBufferView[], name?: Uint8Array) {
 export function sendmsg(fd: number, buffers: readonly ArrayBufferView[], name?: Uint8Array, flags = 0, options?: { zeroCopy?: boolean }): OpSpec<number> {
   validateFd(fd);
   buffers.forEach((b, i) => validateBuffer(b, `buffers[${i}]`));
-  const m = msghdr(buffers, name);
-  const a = addressOf(m.hdr);
-  const opcode = options?.zeroCopy === true ? Opcode.SENDMSG_ZC : Opcode.SENDMSG;
-  /** SENDMSG_ZC, as SEND_ZC: the result comes first (F_MORE), the buffers are released by the last CQE (F_NOTIF). */
-  let sent = 0;
-  return {
-    opcode,
-    syscall: 'sendmsg',
-    keep: [m, buffers, name],
-    prep(v, o) {
-      prepRw(v, o, opcode, fd, a, 1, 0);
-      setOpFlags(v, o, flags | MSG_NOSIGNAL);
-    },
-    more(res) {
-      sent = res;
-    },
-    complete(res, cqeFlags) {
-      if (cqeFlags & IORING_CQE_F_NOTIF) res = sent;
-      if (res < 0) throw systemError(res, 'sendmsg');
-      return res;
-    },
-  };
+  return new SendmsgOp(fd, msghdr(buffers, name), [buffers, name], flags | MSG_NOSIGNAL, options?.zeroCopy === true);
+}
+
+class SendmsgOp extends SendResult implements OpSpec<number> {
+  readonly opcode: number;
+  readonly syscall = 'sendmsg';
+  readonly keep: unknown[];
+  readonly #fd: number;
+  readonly #flags: number;
+  readonly #addr: number;
+
+  constructor(fd: number, m: ReturnType<typeof msghdr>, buffers: unknown, flags: number, zc: boolean) {
+    super();
+    this.opcode = zc ? Opcode.SENDMSG_ZC : Opcode.SENDMSG;
+    this.keep = [m, buffers];
+    this.#fd = fd;
+    this.#flags = flags;
+    this.#addr = addressOf(m.hdr);
+  }
+
+  prep(v: DataView, o: number): void {
+    prepRw(v, o, this.opcode, this.#fd, this.#addr, 1, 0);
+    setOpFlags(v, o, this.#flags);
+  }
 }
 
 export interface RecvmsgResult {
