@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { constants } from 'node:os';
 import { fileTooLarge, IO_MAX_LENGTH, O_CLOEXEC, nextTurn } from './compat';
 import { allocLarge, LARGE } from './large';
-import { chainOptions, kernelHas } from './ring';
+import { chainOptions, kernelHas, runLinked } from './ring';
 
 const { EINVAL, ECANCELED } = constants.errno;
 
@@ -423,21 +423,14 @@ export async function writeFileChained(ring: Ring, path: string, flags: number, 
   } catch {
     return false;
   }
+  let close: WriteClose;
   try {
-    const cut = cutsAfterWrite(flags);
-    const open = op.openat(path, cut ? flags & ~fs.constants.O_TRUNC : flags, mode, { fileIndex: slot }); // no O_CLOEXEC: a direct descriptor refuses it (EINVAL)
-    const write = new WriteStep(slot, data, flags);
-    const cutStep = cut ? new CutStep(slot, data.length) : undefined;
-    const steps: OpSpec<unknown>[] = cutStep ? [open, write, cutStep] : [open, write];
-    const results = await runChain(hardChain(...steps, op.close(slot, { fixed: true })), chainOptions(ring, signal)).catch(
-      (err: { code?: string; step?: number; errors?: Error[]; cause?: Error }) => {
-        if (err.code !== 'ERR_URING_CHAIN') throw err;
-        throw err.step === 0 ? err.cause : err.errors![err.step!];
-      },
-    );
-    await writeResult(ring, path, flags, mode, data, write.res, cutStep?.res ?? 0, cut, results[steps.length] as number);
-    return true;
-  } finally {
+    close = new WriteClose(ring, path, slot, flags, mode, data);
+  } catch (err) {
     ring.files.free(slot);
+    throw err;
   }
+  // WriteClose's completion gives the slot back, after an abort too.
+  await runLinked(close.steps, true, chainOptions(ring, signal));
+  return true;
 }

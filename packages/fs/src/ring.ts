@@ -36,6 +36,21 @@ export function chainOptions(ring: Ring, signal?: AbortSignal): { ring: Ring; si
   return ring instanceof ScopedRing ? ring.options(signal) : { ring, signal };
 }
 
+/**
+ * Ring#submitLinked's contract (the last step's completion is the result, its
+ * error the chain's) on runChain, which a signal or a deadline can cancel.
+ */
+export async function runLinked<T>(specs: readonly OpSpec<unknown>[], hard: boolean, options: { ring: Ring; signal?: AbortSignal; timeout?: number }): Promise<T> {
+  try {
+    const values = await runChain(hard ? hardChain(...specs) : chain(...specs), options);
+    return (await values[values.length - 1]) as T;
+  } catch (err) {
+    const e = err as { code?: string; errors?: (Error | undefined)[] };
+    // The chain's own wrapper: report what the call would have reported, the last step's error.
+    throw e.code === 'ERR_URING_CHAIN' ? (e.errors?.[e.errors.length - 1] ?? err) : err;
+  }
+}
+
 /** The ring itself, for what outlives a call (a FileHandle). */
 export function baseRing(ring: Ring): Ring {
   return ring instanceof ScopedRing ? ring.base : ring;
@@ -73,17 +88,10 @@ export class ScopedRing {
     if (spec.opcode === Opcode.CLOSE) return this.base.submit(spec, options);
     return run(spec, { ...options, ...this.options() });
   }
-  /** Ring#submitLinked's contract (the last step's completion is the result) on runChain. */
-  async submitLinked<T>(specs: readonly OpSpec<unknown>[], hard = false): Promise<T> {
-    try {
-      const values = await runChain(hard ? hardChain(...specs) : chain(...specs), this.options());
-      return values[values.length - 1] as T;
-    } catch (err) {
-      const e = err as { code?: string; errors?: (Error | undefined)[] };
-      // The chain's own wrapper: report what the call would have reported, the last step's error.
-      throw e.code === 'ERR_URING_CHAIN' ? (e.errors?.[e.errors.length - 1] ?? err) : err;
-    }
+  submitLinked<T>(specs: readonly OpSpec<unknown>[], hard = false): Promise<T> {
+    return runLinked(specs, hard, this.options());
   }
+
 }
 
 
