@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { codedError, uapi, type op } from '@uring/core';
+import { AbortError, codedError, uapi, type op } from '@uring/core';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_EXCL, O_SYNC } = fs.constants;
 export const O_CLOEXEC = uapi.O_CLOEXEC;
@@ -138,4 +138,9 @@ export const IO_MAX_LENGTH = 2 ** 31 - 1;
 /** Node's ERR_FS_FILE_TOO_LARGE. */
 export function fileTooLarge(size: number): RangeError {
   return codedError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${size}) is greater than 2 GiB`);
+}
+
+/** Node's AbortError for a signal that has aborted, if `signal` has. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }

@@ -8,8 +8,8 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { promisify } from 'node:util';
-import { AbortError, addressOf, codedError, invalidArgType, invalidArgValue, op, Opcode, outOfRange, sqe, systemError, uapi, validate, type OpSpec, type Ring } from '@uring/core';
-import { nextTurn, toStats } from './compat';
+import { addressOf, codedError, invalidArgType, invalidArgValue, op, Opcode, outOfRange, sqe, systemError, uapi, validate, type OpSpec, type Ring } from '@uring/core';
+import { nextTurn, throwIfAborted, toStats } from './compat';
 import { kernelHas } from './ring';
 
 const kEmpty = Object.freeze({});
@@ -24,10 +24,6 @@ function closedError(syscall: string): Error {
 /** Node's ERR_INTERNAL_ASSERTION, which its FileHandle methods throw when called on anything else. */
 function notAHandle(): Error {
   return codedError(Error, 'ERR_INTERNAL_ASSERTION', 'handle must be an instance of FileHandle\nThis is caused by either a bug in Node.js or incorrect usage of Node.js internals.\nPlease open an issue with this stack trace at https://github.com/nodejs/node/issues\n');
-}
-
-function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }
 
 /** Node's isCustomIterable: an iterable or async iterable (a stream too) that is neither a string nor bytes. */
@@ -316,7 +312,7 @@ export class FileHandle extends EventEmitter {
     FileHandle.#check(this);
     if (this.#fd === -1 || this.#closing) throw closedError('readFile');
     const opts = typeof options === 'string' ? { encoding: options } : options ?? {};
-    checkAborted(opts.signal);
+    throwIfAborted(opts.signal);
     const { readAll } = await import('./readfile');
     this.#inflight++;
     try {
@@ -343,15 +339,15 @@ export class FileHandle extends EventEmitter {
     }
     const signal = o.signal;
     validate.validateAbortSignal(signal);
-    checkAborted(signal);
+    throwIfAborted(signal);
     if (isCustomIterable(data)) {
       for await (const item of data) {
-        checkAborted(signal);
+        throwIfAborted(signal);
         const view = ArrayBuffer.isView(item) ? item : Buffer.from(item as string, encoding);
         let bytes = asU8(view, 0, view.byteLength);
         while (bytes.byteLength > 0) {
           bytes = bytes.subarray(await this.#writeChunk(bytes, signal));
-          checkAborted(signal);
+          throwIfAborted(signal);
         }
       }
       return;
@@ -359,7 +355,7 @@ export class FileHandle extends EventEmitter {
     const view = data as ArrayBufferView;
     let bytes = asU8(view, 0, view.byteLength);
     while (bytes.byteLength > 0) {
-      checkAborted(signal);
+      throwIfAborted(signal);
       bytes = bytes.subarray(await this.#writeChunk(bytes, signal));
     }
   }

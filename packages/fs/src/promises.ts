@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import node from 'node:fs/promises';
-import { AbortError, chain, op, runChain, sys, uapi, type Ring } from '@uring/core';
-import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, statsFromRaw, toStats } from './compat';
+import { chain, op, runChain, sys, uapi, type Ring } from '@uring/core';
+import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, statsFromRaw, throwIfAborted, toStats } from './compat';
 import { FileHandle } from './filehandle';
 import { readFileChained, readSmallFile, writeFileChained, writeSmallFile } from './readfile';
 import { baseRing, chainOptions, kernelHas, ringOrNode } from './ring';
@@ -15,7 +15,6 @@ import { baseRing, chainOptions, kernelHas, ringOrNode } from './ring';
 export const constants = fs.constants;
 
 const isObj = (o: unknown): o is Record<string, unknown> => o !== null && typeof o === 'object';
-const aborted = (signal: AbortSignal) => new AbortError(undefined, { cause: signal.reason });
 
 /** The ring and the path as a string, when this call can take the ring path. */
 function fast(path: unknown): [Ring, string] | undefined {
@@ -136,12 +135,12 @@ async function readFileAny(path: fs.PathLike | FileHandle, options?: unknown): P
   const signal = o.signal;
   const plain = encoding !== undefined && flags !== undefined && (signal === undefined || (isObj(signal) && 'aborted' in signal));
   if (ring && plain && path instanceof FileHandle) {
-    if (signal?.aborted) throw aborted(signal);
+    throwIfAborted(signal);
     return path.readFile({ encoding, signal });
   }
   const f = fast(path);
   if (!ring || !plain || !f) return node.readFile(path as fs.PathLike, options as never);
-  if (signal?.aborted) throw aborted(signal);
+  throwIfAborted(signal);
   const data =
       (signal === undefined ? await readSmallFile(ring, f![1], flags!, null) : await readFileChained(ring, f![1], flags!, signal)) ??
       (await (async () => {
@@ -183,7 +182,7 @@ async function writeAny(path: fs.PathLike | FileHandle, data: unknown, options: 
   const plain = ring && bytes && flags !== undefined && mode !== undefined && !o.flush && (signal === undefined || (isObj(signal) && 'aborted' in signal));
   const f = fast(path);
   if (!plain || !f) return (nodeFn as (...a: unknown[]) => Promise<void>)(path, data, options);
-  if (signal?.aborted) throw aborted(signal);
+  throwIfAborted(signal);
   if (signal === undefined) {
     const done = writeSmallFile(f[0], f[1], flags!, mode!, bytes!);
     if (done) return done;

@@ -5,10 +5,10 @@
  * the next submission. A larger file is then read in a few big requests sized
  * by statx, not one per 64 KiB.
  */
-import { AbortError, addressOf, hardChain, op, Opcode, runChain, sqe, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
+import { addressOf, hardChain, op, Opcode, runChain, sqe, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
 import fs from 'node:fs';
 import { constants } from 'node:os';
-import { fileTooLarge, IO_MAX_LENGTH, O_CLOEXEC, nextTurn } from './compat';
+import { fileTooLarge, IO_MAX_LENGTH, O_CLOEXEC, nextTurn, throwIfAborted } from './compat';
 import { allocLarge, LARGE } from './large';
 import { chainOptions, kernelHas, runLinked } from './ring';
 
@@ -263,7 +263,7 @@ async function readRest(ring: Ring, target: number, fixed: boolean, first: Uint8
     if (known && filled >= size) return buf.subarray(0, filled);
     if (signal) {
       await nextTurn();
-      if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
+      throwIfAborted(signal);
     }
     if (filled === buf.length) {
       const grown = await alloc(buf.length * 2);
