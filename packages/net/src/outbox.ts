@@ -5,7 +5,10 @@
  * goes on from where it stopped. All a send allocates is its spec and the
  * promise it returns: an echo server sends as often as it receives.
  */
+import { constants } from 'node:os';
 import { completeDefault, op, type CqeSink, type OpSpec, type Ring } from '@uring/core';
+
+const { ECANCELED } = constants.errno;
 
 export interface OutboxOwner {
   readonly ring: Ring;
@@ -70,7 +73,7 @@ export class Outbox {
     const o = this.#owner;
     const bytes = this.#bytes!;
     if (this.#sent === bytes.length) return this.#finish(undefined);
-    if (o.closed) return this.#finish(o.failure(-125, 'write'));
+    if (o.closed) return this.#finish(o.failure(-ECANCELED, 'write'));
     try {
       this.#spec = op.send(o.fd, this.#sent === 0 ? bytes : bytes.subarray(this.#sent), 0, { zeroCopy: this.#zeroCopy });
       o.ring.start(this.#spec, this.#onCqe);
