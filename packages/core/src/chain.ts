@@ -87,10 +87,14 @@ export interface StepResult {
 }
 
 /**
- * Submits a chain and reports each step as its CQE arrives; `done` gets the
- * outcome once every CQE is in (the kernel is done with every buffer then).
+ * Submits a chain; `done` gets the outcome once every CQE is in (the kernel is
+ * done with every buffer then). With `onStep`, each step is completed and
+ * reported as its CQE arrives; without, steps are completed at the end, so a
+ * chain that ends in an abort or its deadline hands nothing to anybody: each
+ * step that ran is discarded instead (an fd its OPENAT opened is closed).
+ * After an abort or a cancel, a step that completes is discarded too.
  */
-function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => void, done: (err: Error | undefined, results: unknown[]) => void): () => void {
+function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) => void) | undefined, done: (err: Error | undefined, results: unknown[]) => void): () => void {
   const ring = options.ring ?? defaultRing();
   const n = c.steps.length;
   const last = c.steps[n - 1]!;
@@ -118,13 +122,16 @@ function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => 
 
   const res: (number | undefined)[] = new Array(specs.length);
   const flagsOf: number[] = new Array(specs.length).fill(0);
-  // Each step's completion, computed once when its CQE arrives (complete() may release scratch memory).
+  // Whether each step's CQE is in, and whether it went to complete() or discard() (exactly one, once).
   const seen: boolean[] = new Array(specs.length).fill(false);
+  const settled: boolean[] = new Array(specs.length).fill(false);
   const values: unknown[] = new Array(specs.length);
   const errs: (Error | undefined)[] = new Array(specs.length);
   let remaining = specs.length;
   let timedOut = false;
   let aborted = false;
+  /** Aborted or cancelled: nobody receives what completes from now on. */
+  let dropped = false;
   const signal = options.signal;
 
   const nameOf = (i: number) => opcodeName[c.steps[i]!.opcode] ?? String(c.steps[i]!.opcode);
@@ -137,13 +144,10 @@ function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => 
       const i = stepOf[k]!;
       if (i < 0) continue;
       const r = res[k] ?? 0;
-      if (!seen[k]) {
-        // No CQE: a skipped success. Every other step was completed once, by its sink.
-        try {
-          values[k] = completeDefault(specs[k]!, r, flagsOf[k]!);
-        } catch (err) {
-          errs[k] = err as Error;
-        }
+      if (!settled[k]) {
+        // A step that ran, when the chain's values go to nobody (abort, deadline): let go of what it made.
+        if (seen[k] && (aborted || timedOut)) specs[k]!.discard?.(r, ring);
+        else settle(k, r); // a step that ran, or a skipped success (no CQE: its result is 0)
       }
       results[i] = values[k];
       if (errs[k] !== undefined) {
@@ -181,6 +185,15 @@ function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => 
     done(err, results);
   };
 
+  const settle = (k: number, r: number) => {
+    settled[k] = true;
+    try {
+      values[k] = completeDefault(specs[k]!, r, flagsOf[k]!);
+    } catch (err) {
+      errs[k] = err as Error;
+    }
+  };
+
   let handles: { userData: number; cancel(): void }[] = [];
   const sinks = specs.map((spec, k) => (r: number, f: number, more: boolean) => {
     if (more) return;
@@ -192,12 +205,13 @@ function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => 
       if (r === -ETIME) timedOut = true;
     } else {
       seen[k] = true;
-      try {
-        values[k] = completeDefault(spec, r, f);
-      } catch (err) {
-        errs[k] = err as Error;
+      if (dropped) {
+        settled[k] = true;
+        spec.discard?.(r, ring);
+      } else if (onStep) {
+        settle(k, r);
+        onStep(errs[k] ? { index: i, error: errs[k] } : { index: i, value: values[k] });
       }
-      onStep(errs[k] ? { index: i, error: errs[k] } : { index: i, value: values[k] });
     }
     if (k === specs.length - 1) {
       // The last CQE of a chain comes after every earlier step completed: steps
@@ -218,12 +232,14 @@ function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => 
   if (signal) {
     onAbort = () => {
       aborted = true;
+      dropped = true;
       // Cancelling the step that runs now cancels every step after it.
       for (let k = 0; k < specs.length; k++) if (res[k] === undefined) handles[k]!.cancel();
     };
     signal.addEventListener('abort', onAbort, { once: true });
   }
   return () => {
+    dropped = true;
     for (let k = 0; k < specs.length; k++) if (res[k] === undefined) handles[k]!.cancel();
   };
 }
@@ -231,7 +247,7 @@ function startChain(c: Chain, options: ChainOptions, onStep: (s: StepResult) => 
 /** Submits a chain; resolves with every step's value, or rejects with a ChainError (AbortError, ETIMEDOUT). */
 export function runChain(c: Chain, options: ChainOptions = {}): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
-    startChain(c, options, () => {}, (err, results) => (err ? reject(err) : resolve(results)));
+    startChain(c, options, undefined, (err, results) => (err ? reject(err) : resolve(results)));
   });
 }
 

@@ -155,4 +155,19 @@ describe('link chains', () => {
     fs.closeSync(r);
     fs.closeSync(w);
   });
+
+  it('an aborted chain closes the fd its OPENAT already opened (nobody receives it)', async () => {
+    const file = path.join(dir, 'opened');
+    fs.writeFileSync(file, 'x');
+    const [r, w] = fifo();
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const ac = new AbortController();
+    const p = runChain(chain(op.openat(file), op.read(r, Buffer.alloc(4))), { ring, signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    expect((await p.catch((e) => e)).name).to.equal('AbortError');
+    expect(fds()).to.equal(before);
+    fs.closeSync(r);
+    fs.closeSync(w);
+  });
 });

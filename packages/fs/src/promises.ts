@@ -9,7 +9,7 @@ import node from 'node:fs/promises';
 import { chain, op, runChain, sys, uapi, type Ring } from '@uring/core';
 import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, statsFromRaw, throwIfAborted, toStats } from './compat';
 import { FileHandle } from './filehandle';
-import { readFileChained, readSmallFile, writeFileChained, writeSmallFile } from './readfile';
+import { readSmallFile, writeFileChained, writeSmallFile } from './readfile';
 import { baseRing, chainOptions, kernelHas, ringOrNode } from './ring';
 
 export const constants = fs.constants;
@@ -142,7 +142,7 @@ async function readFileAny(path: fs.PathLike | FileHandle, options?: unknown): P
   if (!ring || !plain || !f) return node.readFile(path as fs.PathLike, options as never);
   throwIfAborted(signal);
   const data =
-      (signal === undefined ? await readSmallFile(ring, f![1], flags!, null) : await readFileChained(ring, f![1], flags!, signal)) ??
+      ((await readSmallFile(ring, f![1], flags!, null, signal)) as Buffer | undefined) ??
       (await (async () => {
         const h = await open(f![1], flags);
         try {

@@ -5,7 +5,7 @@
  * the next submission. A larger file is then read in a few big requests sized
  * by statx, not one per 64 KiB.
  */
-import { addressOf, hardChain, op, Opcode, runChain, sqe, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
+import { addressOf, op, Opcode, sqe, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
 import fs from 'node:fs';
 import { constants } from 'node:os';
 import { fileTooLarge, IO_MAX_LENGTH, O_CLOEXEC, nextTurn, throwIfAborted } from './compat';
@@ -38,7 +38,7 @@ class CloseSlot implements OpSpec<void | Promise<void>> {
   complete(_res: number): void | Promise<void> {
     this.ring.files.free(this.slot);
   }
-  discard(): void {
+  discard(_res: number): void {
     this.ring.files.free(this.slot);
   }
 }
@@ -99,6 +99,8 @@ class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
     readonly slot: number,
     readonly encoding: BufferEncoding | null,
     flags: number,
+    /** Checked between the large requests of a file that fills the first chunk. */
+    readonly signal: AbortSignal | undefined,
   ) {
     this.open = new Recorded(op.openat(path, flags, 0o666, { fileIndex: slot }), ring);
   }
@@ -128,7 +130,7 @@ class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
   }
 
   discard(): void {
-    // Aborted before the CQE: the slot is emptied and the chunk is free again.
+    // Aborted or past a deadline: the slot is emptied and the chunk is free again.
     if (this.open.res >= 0) closeSlot(this.ring, this.slot);
     else this.ring.files.free(this.slot);
     giveChunk(this.keep);
@@ -137,7 +139,7 @@ class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
   async #readOn(): Promise<Buffer | string> {
     try {
       const st = await this.ring.submit(op.statx(this.path));
-      const data = await readRest(this.ring, this.slot, true, this.keep, 0, Number(st.size));
+      const data = await readRest(this.ring, this.slot, true, this.keep, 0, Number(st.size), this.signal);
       return this.encoding !== null ? data.toString(this.encoding) : data;
     } finally {
       giveChunk(this.keep);
@@ -148,10 +150,11 @@ class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
 
 /**
  * readFile(path) in one trip: OPENAT into a fixed slot hardlinked to the first
- * READ, with no bookkeeping beyond the two specs. Undefined when the
- * fixed-file table is full (the caller takes the plain path).
+ * READ, with no bookkeeping beyond the two specs; with a signal, through
+ * runChain, which can cancel it. Undefined when the fixed-file table is full
+ * (the caller takes the plain path).
  */
-export function readSmallFile(ring: Ring, path: string, flags: number, encoding: BufferEncoding | null): Promise<Buffer | string> | undefined {
+export function readSmallFile(ring: Ring, path: string, flags: number, encoding: BufferEncoding | null, signal?: AbortSignal): Promise<Buffer | string> | undefined {
   let slot: number;
   try {
     slot = ring.files.alloc();
@@ -160,8 +163,9 @@ export function readSmallFile(ring: Ring, path: string, flags: number, encoding:
   }
   let read: FirstRead | undefined;
   try {
-    read = new FirstRead(ring, path, slot, encoding, flags);
-    return ring.submitLinked([read.open, read], true);
+    read = new FirstRead(ring, path, slot, encoding, flags, signal);
+    const steps = [read.open, read];
+    return signal === undefined ? ring.submitLinked(steps, true) : runLinked(steps, true, chainOptions(ring, signal));
   } catch (err) {
     if (read) giveChunk(read.keep);
     ring.files.free(slot);
@@ -292,43 +296,6 @@ async function readRest(ring: Ring, target: number, fixed: boolean, first: Uint8
   }
 }
 
-/** readFile with a signal: the same chain through runChain, which can cancel it. Undefined if the fixed-file table is full. */
-export async function readFileChained(ring: Ring, path: string, flags: number, signal: AbortSignal): Promise<Buffer | undefined> {
-  let slot: number;
-  try {
-    slot = ring.files.alloc();
-  } catch {
-    return undefined;
-  }
-  const first = takeChunk();
-  let opened = false;
-  try {
-    const open = op.openat(path, flags, 0o666, { fileIndex: slot });
-    const read = fixedRead(slot, first, 0);
-    const [, n] = (await runChain(hardChain(open, read), chainOptions(ring, signal)).catch((err: { code?: string; step?: number; errors?: Error[]; cause?: Error }) => {
-      if (err.code !== 'ERR_URING_CHAIN') throw err;
-      opened = err.step !== 0;
-      throw err.step === 0 ? err.cause : err.errors![1];
-    })) as number[];
-    opened = true;
-    if (n < FIRST_CHUNK) return Buffer.from(first.subarray(0, n));
-    const st = await ring.submit(op.statx(path));
-    return await readRest(ring, slot, true, first, 0, Number(st.size), signal);
-  } finally {
-    // runChain settles only after every CQE: the kernel is done with `first`, which serves the next readFile.
-    giveChunk(first);
-    // The slot is emptied in the next submission; it returns to the allocator when the kernel is done with it.
-    if (opened || signal?.aborted) {
-      ring.submit(op.close(slot, { fixed: true })).then(
-        () => ring.files.free(slot),
-        () => ring.files.free(slot),
-      );
-    } else {
-      ring.files.free(slot);
-    }
-  }
-}
-
 /** Reads an open fd from its current position to EOF (FileHandle.readFile, readFile(fd)). */
 export async function readAll(ring: Ring, fd: number, signal?: AbortSignal): Promise<Buffer> {
   const st = await ring.submit(op.statx('', { dirfd: fd, flags: uapi.AT_EMPTY_PATH, syscall: 'fstat' }));
@@ -365,11 +332,14 @@ class WriteClose extends CloseSlot {
     return this.cut ? [this.open, this.write, this.cut, this] : [this.open, this.write, this];
   }
   override complete(res: number): void | Promise<void> {
-    // A deadline or an abort (withOptions) can cancel the chain before its CLOSE ran: empty the slot then.
-    if (res === -ECANCELED && this.open.res >= 0) closeSlot(this.ring, this.slot);
-    else super.complete(res);
+    super.complete(res);
     if (this.open.res < 0) throw systemError(this.open.res, 'open', this.path);
     return writeResult(this.ring, this.path, this.flags, this.mode, this.data, this.write.res, this.cut?.res ?? 0, this.cut !== undefined, res);
+  }
+  override discard(res: number): void {
+    // Aborted or past a deadline before the CLOSE ran: the slot still holds the file.
+    if (res === -ECANCELED && this.open.res >= 0) closeSlot(this.ring, this.slot);
+    else super.discard(res);
   }
 }
 
