@@ -24,6 +24,13 @@ const call = fc.oneof(
   fc.record({ op: fc.constant('link'), p: name, q: name }),
   fc.record({ op: fc.constant('symlink'), p: name, q: name }),
   fc.record({ op: fc.constant('handle'), p: name, at: fc.nat(100), text: fc.string({ maxLength: 20 }) }),
+  fc.record({ op: fc.constant('openFlags'), p: name, flag: fc.constantFrom('r', 'r+', 'w', 'w+', 'a', 'ax', 'wx+', 'as+'), text: fc.string({ maxLength: 20 }) }),
+  fc.record({ op: fc.constant('vectored'), p: name, parts: fc.array(fc.uint8Array({ maxLength: 5000 }).map((u) => Buffer.from(u)), { maxLength: 4 }), at: fc.option(fc.nat(10_000)) }),
+  fc.record({ op: fc.constant('readdir'), p: fc.constantFrom('.', 'd', 'e', 'e/f', 'a'), types: fc.boolean() }),
+  fc.record({ op: fc.constant('rm'), p: name, recursive: fc.boolean(), force: fc.boolean() }),
+  fc.record({ op: fc.constant('access'), p: name, mode: fc.constantFrom(undefined, 0, 2, 4, 1) }),
+  fc.record({ op: fc.constant('statBig'), p: name }),
+  fc.record({ op: fc.constant('readFileFlag'), p: name, flag: fc.constantFrom('r', 'r+', 'a+', 'w+') }),
 );
 
 async function apply(f, root, c) {
@@ -43,6 +50,31 @@ async function apply(f, root, c) {
     case 'truncate': return f.truncate(p, c.len);
     case 'link': return f.link(p, q);
     case 'symlink': return f.symlink(c.q, p);
+    case 'openFlags': {
+      const h = await f.open(p, c.flag);
+      try {
+        const wrote = /[wa+]/.test(c.flag) ? await h.write(c.text).then((r) => r.bytesWritten, (e) => e.code) : null;
+        const read = /[r+]/.test(c.flag) ? await h.read(Buffer.alloc(32), 0, 32, 0).then((r) => r.buffer.subarray(0, r.bytesRead), (e) => e.code) : null;
+        return [wrote, read, (await h.stat()).size];
+      } finally {
+        await h.close();
+      }
+    }
+    case 'vectored': {
+      const h = await f.open(p, 'a+');
+      try {
+        const w = await h.writev(c.parts, c.at ?? undefined);
+        const r = await h.readv([Buffer.alloc(100), Buffer.alloc(7000)], 0);
+        return [w.bytesWritten, r.bytesRead, Buffer.concat(r.buffers).subarray(0, r.bytesRead)];
+      } finally {
+        await h.close();
+      }
+    }
+    case 'readdir': return f.readdir(p, { withFileTypes: c.types }).then((es) => es.map((e) => (c.types ? [e.name, e.isFile(), e.isDirectory(), e.isSymbolicLink()] : e)).sort());
+    case 'rm': return f.rm(p, { recursive: c.recursive, force: c.force });
+    case 'access': return f.access(p, c.mode);
+    case 'statBig': return f.stat(p, { bigint: true }).then((s) => [s.size, s.mode, s.nlink, s.isFile(), s.isDirectory()]);
+    case 'readFileFlag': return f.readFile(p, { flag: c.flag });
     case 'handle': {
       const h = await f.open(p, 'a+');
       try {
@@ -71,7 +103,7 @@ describe('property: random call sequences behave the same on both', () => {
           box.cleanup();
         }
       }),
-      { numRuns: 150, seed: Number(process.env.FC_SEED ?? 20261125) },
+      { numRuns: Number(process.env.FC_RUNS ?? 150), seed: Number(process.env.FC_SEED ?? 20261125) },
     );
   });
 });
