@@ -227,7 +227,11 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
     if (remaining === 0) finish();
   });
   let onAbort: (() => void) | undefined;
-  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+  if (signal?.aborted) {
+    // Never submitted: each step lets go of what it holds (a path, a fixed-file slot), as a dropped SQE does.
+    for (const spec of specs) spec.discard?.(-ECANCELED, ring);
+    throw new AbortError(undefined, { cause: signal.reason });
+  }
   handles = ring.startLinked(specs, sinks, { ...options, hard });
   if (signal) {
     onAbort = () => {

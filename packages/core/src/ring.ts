@@ -184,7 +184,10 @@ export class Ring implements Disposable {
     }
     return new Promise<T>((resolve, reject) => {
       const signal = options.signal;
-      if (signal?.aborted) return reject(new AbortError(undefined, { cause: signal.reason }));
+      if (signal?.aborted) {
+        spec.discard?.(-ECANCELED, this); // never submitted: it lets go of what it holds
+        return reject(new AbortError(undefined, { cause: signal.reason }));
+      }
       let aborted = false;
       let onAbort: (() => void) | undefined;
       const handle = this.start(

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ring, op, run } from '@uring/core';
+import { Ring, chain, op, run, runChain } from '@uring/core';
 import { fifo, sleep, tempDir } from './helpers.mjs';
 
 describe('cancellation', () => {
@@ -66,6 +66,16 @@ describe('cancellation', () => {
     expect(err.code).to.equal('ABORT_ERR');
     expect(err.cause.message).to.equal('why');
     expect(ring.inflight).to.equal(0);
+  });
+
+  it('an op or chain refused for an aborted signal is discarded: it lets go of what it holds', async () => {
+    const discarded = [];
+    const spec = (name) => ({ ...op.nop(), discard: (res) => discarded.push([name, res]) });
+    const signal = AbortSignal.abort();
+    expect((await ring.submit(spec('op'), { signal }).catch((e) => e)).name).to.equal('AbortError');
+    expect((await run(spec('run'), { ring, signal }).catch((e) => e)).name).to.equal('AbortError');
+    expect((await runChain(chain(spec('a'), spec('b')), { ring, signal }).catch((e) => e)).name).to.equal('AbortError');
+    expect(discarded).to.deep.equal([['op', -125], ['run', -125], ['a', -125], ['b', -125]]);
   });
 
   it('AbortSignal on a pending read: rejects AbortError after the kernel let go, and the read really stopped', async () => {

@@ -76,6 +76,23 @@ describe('@uring/fs: withOptions and batch', function () {
     expect(already.name).to.equal('AbortError');
   });
 
+  it('a signal that has already aborted: AbortError, and every fixed-file slot is free again', async () => {
+    const files = defaultRing().files;
+    const first = files.alloc();
+    files.free(first);
+    fs.writeFileSync(p('f'), 'data');
+    const fsd = withOptions({ signal: AbortSignal.abort() });
+    for (let i = 0; i < 5; i++) {
+      expect((await fsd.readFile(p('f')).catch((e) => e)).name).to.equal('AbortError');
+      expect((await fsd.writeFile(p('f'), 'other').catch((e) => e)).name).to.equal('AbortError');
+    }
+    // The allocator hands back the same slot: none was kept by the refused chains.
+    const again = files.alloc();
+    files.free(again);
+    expect(again).to.equal(first);
+    expect(fs.readFileSync(p('f'), 'utf8')).to.equal('data');
+  });
+
   it('batch: calls started together go to the kernel in one submission, results in order', async () => {
     fs.writeFileSync(p('x'), 'xx');
     await settle();
