@@ -9,7 +9,7 @@ import node from 'node:fs/promises';
 import { chain, op, runChain, sys, uapi, type Ring } from '@uring/core';
 import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, statsFromRaw, throwIfAborted, toStats } from './compat';
 import { FileHandle } from './filehandle';
-import { readSmallFile, writeFileChained, writeSmallFile } from './readfile';
+import { readSmallFile, writeSmallFile } from './readfile';
 import { baseRing, chainOptions, kernelHas, ringOrNode } from './ring';
 
 export const constants = fs.constants;
@@ -183,10 +183,8 @@ async function writeAny(path: fs.PathLike | FileHandle, data: unknown, options: 
   const f = fast(path);
   if (!plain || !f) return (nodeFn as (...a: unknown[]) => Promise<void>)(path, data, options);
   throwIfAborted(signal);
-  if (signal === undefined) {
-    const done = writeSmallFile(f[0], f[1], flags!, mode!, bytes!);
-    if (done) return done;
-  } else if (await writeFileChained(f[0], f[1], flags!, mode!, bytes!, signal)) return;
+  const done = writeSmallFile(f[0], f[1], flags!, mode!, bytes!, signal);
+  if (done) return done;
   const h = await open(f[1], flags, mode);
   try {
     await h.writeFile(bytes!);

@@ -368,8 +368,12 @@ async function finishWrite(ring: Ring, path: string, flags: number, mode: number
   }
 }
 
-/** writeFile of bytes in one submission, with no bookkeeping beyond the three specs. Undefined when the fixed-file table is full. */
-export function writeSmallFile(ring: Ring, path: string, flags: number, mode: number, data: Uint8Array): Promise<void> | undefined {
+/**
+ * writeFile of bytes in one submission, with no bookkeeping beyond the specs;
+ * with a signal, through runChain, which can cancel it (WriteClose gives the
+ * slot back after an abort too). Undefined when the fixed-file table is full.
+ */
+export function writeSmallFile(ring: Ring, path: string, flags: number, mode: number, data: Uint8Array, signal?: AbortSignal): Promise<void> | undefined {
   let slot: number;
   try {
     slot = ring.files.alloc();
@@ -378,29 +382,9 @@ export function writeSmallFile(ring: Ring, path: string, flags: number, mode: nu
   }
   try {
     const close = new WriteClose(ring, path, slot, flags, mode, data);
-    return ring.submitLinked(close.steps, true);
+    return signal === undefined ? ring.submitLinked(close.steps, true) : runLinked(close.steps, true, chainOptions(ring, signal));
   } catch (err) {
     ring.files.free(slot);
     throw err;
   }
-}
-
-/** writeFile with a signal: the same chain through runChain, which can cancel it. False when the fixed-file table is full. */
-export async function writeFileChained(ring: Ring, path: string, flags: number, mode: number, data: Uint8Array, signal: AbortSignal): Promise<boolean> {
-  let slot: number;
-  try {
-    slot = ring.files.alloc();
-  } catch {
-    return false;
-  }
-  let close: WriteClose;
-  try {
-    close = new WriteClose(ring, path, slot, flags, mode, data);
-  } catch (err) {
-    ring.files.free(slot);
-    throw err;
-  }
-  // WriteClose's completion gives the slot back, after an abort too.
-  await runLinked(close.steps, true, chainOptions(ring, signal));
-  return true;
 }
