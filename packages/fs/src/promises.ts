@@ -185,9 +185,10 @@ async function writeAny(path: fs.PathLike | FileHandle, data: unknown, options: 
   throwIfAborted(signal);
   const done = writeSmallFile(f[0], f[1], flags!, mode!, bytes!, signal);
   if (done) return done;
+  // The fixed-file table is full: through a FileHandle, which checks the signal between its writes as Node's does.
   const h = await open(f[1], flags, mode);
   try {
-    await h.writeFile(bytes!);
+    await h.writeFile(bytes!, { signal });
   } finally {
     await h.close();
   }

@@ -93,6 +93,29 @@ describe('@uring/fs: withOptions and batch', function () {
     expect(fs.readFileSync(p('f'), 'utf8')).to.equal('data');
   });
 
+  it('with the fixed-file table full, writeFile takes a FileHandle and still honours its signal', async () => {
+    const files = defaultRing().files;
+    const taken = [];
+    for (;;) {
+      try {
+        taken.push(files.alloc());
+      } catch {
+        break;
+      }
+    }
+    try {
+      const ac = new AbortController();
+      const done = uring.writeFile(p('big'), Buffer.alloc(4 << 20, 7), { signal: ac.signal });
+      ac.abort();
+      expect((await done.catch((e) => e)).name).to.equal('AbortError');
+      expect(fs.statSync(p('big')).size).to.be.below(4 << 20);
+      await uring.writeFile(p('small'), 'still works', { signal: new AbortController().signal });
+      expect(fs.readFileSync(p('small'), 'utf8')).to.equal('still works');
+    } finally {
+      for (const s of taken) files.free(s);
+    }
+  });
+
   it('batch: calls started together go to the kernel in one submission, results in order', async () => {
     fs.writeFileSync(p('x'), 'xx');
     await settle();
