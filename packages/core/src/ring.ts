@@ -30,6 +30,7 @@ import { prepRw, setOpFlags } from './sqe';
 import { MESSAGE_TAG } from './ops/misc';
 import { BufferTable, FileTable, registerEventfd, unregisterEventfd } from './register';
 import { constants } from 'node:os';
+import { nodeLine } from './node';
 
 const { EINTR, EAGAIN, EBUSY, ECANCELED } = constants.errno;
 const UV_READABLE = 1;
@@ -39,6 +40,9 @@ const INLINE_REAP_BUDGET = 64;
 const REAP_CHUNK = 64;
 /** user_data high word for SQEs that have no op behind them (cancel-all at close). */
 const UNTRACKED = 0xffffffff;
+/** Does nothing: a setImmediate with it makes Node run a callback scope (and so the microtasks a completion queued). */
+const noop = () => {};
+const wakeNode = nodeLine.drainsMicrotasksAfterNativeCallback ? undefined : () => setImmediate(noop);
 
 /**
  * One live submission: where its CQEs go and everything the kernel may still
@@ -144,6 +148,7 @@ export class Ring implements Disposable {
       if (status < 0) return;
       this.#inlineBudget = INLINE_REAP_BUDGET;
       this.#reapSafely();
+      wakeNode?.();
     });
     let rc = uv.pollInit(this.#poll, this.fd);
     if (rc === 0) rc = uv.pollStart(this.#poll, UV_READABLE, this.#pollCb);
