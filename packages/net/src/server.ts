@@ -17,6 +17,8 @@ export interface ListenOptions {
   /** A Unix socket path instead of host/port. */
   path?: string;
   backlog?: number;
+  /** SO_REUSEPORT: several sockets (processes, worker threads) listen on one port; the kernel spreads connections over them. */
+  reusePort?: boolean;
   signal?: AbortSignal;
   ring?: Ring;
 }
@@ -125,6 +127,7 @@ export async function listen(options: ListenOptions = {}): Promise<Server> {
   const fd = await ring.submit(op.socket(ep.domain, op.SOCK_STREAM | op.SOCK_CLOEXEC));
   try {
     if (options.path === undefined) sockopt.setsockoptInt(fd, sockopt.SOL_SOCKET, sockopt.SO_REUSEADDR, 1);
+    if (options.reusePort) sockopt.setsockoptInt(fd, sockopt.SOL_SOCKET, sockopt.SO_REUSEPORT, 1);
     sockopt.bind(fd, ep.sockaddr);
     sockopt.listen(fd, options.backlog ?? 511);
   } catch (err) {

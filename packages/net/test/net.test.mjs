@@ -291,6 +291,25 @@ describe('@uring/net', () => {
     app.close();
   });
 
+  it('reusePort: two listeners share one port and both receive connections; without it the second gets EADDRINUSE', async () => {
+    const a = await listen({ port: 0, host: '127.0.0.1', reusePort: true });
+    const port = a.address().port;
+    const b = await listen({ port, host: '127.0.0.1', reusePort: true });
+    const refused = await listen({ port, host: '127.0.0.1' }).catch((e) => e);
+    expect(refused.code).to.equal('EADDRINUSE');
+    const counts = [0, 0];
+    const subs = [a, b].map((s, i) => s.connections$.subscribe((c) => { counts[i]++; void c.close(); }));
+    // The kernel picks a listener by a hash of each connection's 4-tuple: 64 connections reach both.
+    const clients = await Promise.all(Array.from({ length: 64 }, () => new Promise((r) => { const s = net.connect(port, '127.0.0.1', () => r(s)); })));
+    while (counts[0] + counts[1] < 64) await settle();
+    for (const s of clients) s.destroy();
+    expect(counts[0]).to.be.above(0);
+    expect(counts[1]).to.be.above(0);
+    subs.forEach((s) => s.unsubscribe());
+    await a.close();
+    await b.close();
+  });
+
   it('closing the server cancels the accept in the kernel', async () => {
     const server = await listen({ port: 0, host: '127.0.0.1' });
     const sub = server.connections$.subscribe(() => {});
