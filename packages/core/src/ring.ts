@@ -684,16 +684,15 @@ function closedError(): Error {
 let defaultRingInstance: Ring | undefined;
 let unavailableReason: Error | undefined;
 
-/** The main thread's shared ring, created on first use. */
+/** The main thread's shared ring, created on first use; a transient setup failure (EMFILE, ENOMEM) is retried at the next call. */
 export function defaultRing(): Ring {
   if (defaultRingInstance) return defaultRingInstance;
   if (unavailableReason) throw unavailableReason;
   try {
     return (defaultRingInstance = new Ring());
   } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_URING_UNAVAILABLE' || (err as { code?: string }).code === 'ERR_URING_WORKER_THREAD') {
-      unavailableReason = err as Error;
-    }
+    const e = err as { code?: string; transient?: boolean };
+    if ((e.code === 'ERR_URING_UNAVAILABLE' && !e.transient) || e.code === 'ERR_URING_WORKER_THREAD') unavailableReason = err as Error;
     throw err;
   }
 }

@@ -95,25 +95,33 @@ function nextPow2(n: number): number {
   return p;
 }
 
-/** Why io_uring_setup failed, in words a user can act on. */
+/** Setup failures that say nothing about io_uring itself: out of fds or memory now, maybe not at the next call. */
+const TRANSIENT = new Set(['EMFILE', 'ENFILE', 'ENOMEM', 'EAGAIN']);
+
+/** Why io_uring_setup failed, in words a user can act on; `transient` when a later call may succeed. */
 function unavailable(errno: number): Error {
   const [code] = errnoInfo(errno);
+  const transient = TRANSIENT.has(code);
   const why: Record<string, string> = {
     ENOSYS: 'this kernel has no io_uring (ENOSYS): it is older than 5.1, built without it, or a seccomp filter hides it',
     EPERM: 'io_uring_setup was denied (EPERM): the kernel.io_uring_disabled sysctl or a seccomp profile (Docker, Kubernetes) forbids it',
     EACCES: 'io_uring_setup was denied (EACCES): kernel.io_uring_disabled restricts it to a group this process is not in',
     ENOMEM: 'io_uring_setup failed (ENOMEM): not enough locked memory for the ring (RLIMIT_MEMLOCK)',
-    EMFILE: 'io_uring_setup failed (EMFILE): too many open files',
+    EMFILE: 'io_uring_setup failed (EMFILE): too many open files in this process',
+    ENFILE: 'io_uring_setup failed (ENFILE): too many open files in the system',
     EINVAL: 'io_uring_setup rejected the ring options (EINVAL): a flag this kernel does not know, or sizes out of range',
   };
-  const err = uringError('ERR_URING_UNAVAILABLE', `io_uring is unavailable: ${why[code] ?? `io_uring_setup failed (${code})`}`) as unknown as Error & {
+  const retry = transient ? ' (a passing shortage: the next call tries again)' : '';
+  const err = uringError('ERR_URING_UNAVAILABLE', `io_uring is unavailable: ${why[code] ?? `io_uring_setup failed (${code})`}${retry}`) as unknown as Error & {
     errno: number;
     syscall: string;
     reason: string;
+    transient: boolean;
   };
   err.errno = -errno;
   err.syscall = 'io_uring_setup';
   err.reason = code;
+  err.transient = transient;
   return err;
 }
 

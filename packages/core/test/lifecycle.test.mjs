@@ -10,9 +10,11 @@ const fixture = fileURLToPath(new URL('./fixtures/deny-io-uring.cjs', import.met
 const coreDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs an ES module snippet in a child node (cwd: this package, so '@uring/core' resolves). */
-function child(code, { deny, timeout = 10_000 } = {}) {
-  const args = deny ? ['--require', fixture] : [];
-  const r = spawnSync(process.execPath, [...args, '--input-type=module', '-e', code], {
+function child(code, { deny, nofile, timeout = 10_000 } = {}) {
+  const args = [...(deny ? ['--require', fixture] : []), '--input-type=module', '-e', code];
+  // `nofile`: run under that RLIMIT_NOFILE (the shell's ulimit, then exec node).
+  const [cmd, argv] = nofile ? ['sh', ['-c', `ulimit -n ${nofile} && exec "$0" "$@"`, process.execPath, ...args]] : [process.execPath, args];
+  const r = spawnSync(cmd, argv, {
     cwd: coreDir,
     env: { ...process.env, ...(deny ? { URING_DENY: deny } : {}) },
     encoding: 'utf8',
@@ -42,6 +44,31 @@ describe('lifecycle', () => {
       expect(out.why).to.include(deny);
     });
   }
+
+  it('an EMFILE at the first ring setup is a clear, passing error: once fds are free, the next call runs natively', () => {
+    const r = child(
+      `import fs from 'node:fs';
+       import { defaultRing, isAvailable, unavailableError, nop } from '@uring/core';
+       const fds = [];
+       try { for (;;) fds.push(fs.openSync('/dev/null', 'r')); } catch (e) { if (e.code !== 'EMFILE') throw e; }
+       let first; try { defaultRing(); } catch (e) { first = { code: e.code, reason: e.reason, transient: e.transient, message: e.message }; }
+       const whileFull = { available: isAvailable(), why: unavailableError()?.message };
+       for (const fd of fds.splice(0, 16)) fs.closeSync(fd);
+       const after = { available: isAvailable(), why: unavailableError()?.message, nop: await nop() };
+       for (const fd of fds) fs.closeSync(fd);
+       console.log(JSON.stringify({ first, whileFull, after }));`,
+      { nofile: 64 },
+    );
+    expect(r.status, r.stderr).to.equal(0);
+    const { first, whileFull, after } = JSON.parse(r.stdout);
+    expect(first.code).to.equal('ERR_URING_UNAVAILABLE');
+    expect(first.reason).to.equal('EMFILE');
+    expect(first.transient).to.equal(true);
+    expect(first.message).to.match(/EMFILE.*next call tries again/);
+    expect(whileFull.available).to.equal(false);
+    expect(whileFull.why).to.include('EMFILE');
+    expect(after).to.deep.equal({ available: true, nop: 0 });
+  });
 
   it('a process whose ring is idle exits by itself', () => {
     const r = child(`import { nop } from '@uring/core'; await nop(); console.log('done');`);
