@@ -5,6 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const requireCore = () => createRequire(import.meta.url)('@uring/core');
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 export const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
@@ -23,7 +26,20 @@ export async function rate(round, { seconds = 1, reps = 3 } = {}) {
 }
 
 export function machine() {
-  return `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Linux ${os.release()}, Node ${process.version}`;
+  return `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Linux ${os.release()}, Node ${process.version}; ring flags: ${ringFlags()}`;
+}
+
+/** The IORING_SETUP_* flags a default `new Ring()` runs with here, by name. */
+let flagNames;
+function ringFlags() {
+  if (flagNames) return flagNames;
+  const { Ring, uapi } = requireCore();
+  const ring = new Ring();
+  const names = Object.entries(uapi)
+    .filter(([k, v]) => k.startsWith('IORING_SETUP_') && typeof v === 'number' && v !== 0 && (ring.setupFlags & v) === v)
+    .map(([k]) => k.slice('IORING_SETUP_'.length));
+  ring.close();
+  return (flagNames = names.join('|') || 'none');
 }
 
 /** In a case process: print the result for the parent. */

@@ -2,9 +2,19 @@
 // results as JSON and a chart (bench/results/latest.json, bench/results/chart.svg).
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { chart, limits, machine, table } from './lib.mjs';
+import { nodeBinary } from '../scripts/node-line.mjs';
 
-const only = process.argv.slice(2);
+// `--node 26` (or NODE_LINE=26): run the whole bench, both sides, on that Node line.
+const args = process.argv.slice(2);
+const at = args.indexOf('--node');
+const line = at >= 0 ? args.splice(at, 2)[1] : process.env.NODE_LINE;
+if (line && process.versions.node.split('.')[0] !== line) {
+  const r = spawnSync(nodeBinary(line), [fileURLToPath(import.meta.url), ...args], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+const only = args;
 const suites = ['core', 'fs', 'net', 'timers'].filter((s) => only.length === 0 || only.includes(s));
 console.log(machine());
 console.log(limits() ? 'C column: ../shared/limits built against liburing' : 'C column: empty (liburing-dev not installed: apt-get install liburing-dev)');
