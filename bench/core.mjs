@@ -1,12 +1,14 @@
 // bench/core: NOPs serial and batched, 4 KiB random reads at queue depths 1/32/128 on a page-cached
 // 256 MiB file (node:fs/promises FileHandle.read beside @uring/core, same file, same run), and copying
-// a 256 MiB file (fs.promises.copyFile, a read/write loop, and the cp example's linked chains).
+// a 256 MiB file onto a fresh file: fs.promises.copyFile (copy_file_range in the kernel), a read/write
+// loop, @uring/fs's copyFile (linked SPLICE file -> pipe -> file, never through JS memory) and the cp
+// example (linked READ_FIXED -> WRITE_FIXED chains through registered buffers).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Ring, op } from '@uring/core';
+import { Ring, op, read } from '@uring/core';
 import { caseArgs, limit, rate, report, runCase } from './lib.mjs';
 
 const self = fileURLToPath(import.meta.url);
@@ -36,8 +38,15 @@ async function randRead(side, depth) {
       return depth * 64;
     });
   }
-  const ring = new Ring({ entries: 256 });
   const fd = fs.openSync(FILE, 'r');
+  if (side === 'uring-read') {
+    // The promise form as users call it: read(fd, buf, pos) on the default ring.
+    return rate(async () => {
+      await Promise.all(bufs.map(async (b) => { for (let i = 0; i < 64; i++) await read(fd, b, randomPos()); }));
+      return depth * 64;
+    });
+  }
+  const ring = new Ring({ entries: 256 });
   return rate(async () => {
     await Promise.all(bufs.map(async (b) => { for (let i = 0; i < 64; i++) await ring.submit(op.read(fd, b, randomPos())); }));
     return depth * 64;
@@ -65,10 +74,17 @@ const cases = {
   'randread qd128': (side) => randRead(side, 128),
   'copy 256 MiB': async (side) => {
     const dst = `${FILE}.copy`;
-    const t = async (fn) => { const t0 = performance.now(); await fn(); return SIZE / (1 << 20) / ((performance.now() - t0) / 1000); };
+    const t = async (fn) => {
+      fs.rmSync(dst, { force: true }); // onto a fresh file each time
+      const t0 = performance.now();
+      await fn();
+      return SIZE / (1 << 20) / ((performance.now() - t0) / 1000);
+    };
+    const ufs = side === 'uring-fs' ? (await import('@uring/fs/promises')).default : undefined;
     const runs = [];
     for (let i = 0; i < 3; i++) {
       if (side === 'node') runs.push(await t(() => fs.promises.copyFile(FILE, dst)));
+      else if (side === 'uring-fs') runs.push(await t(() => ufs.copyFile(FILE, dst)));
       else if (side === 'node-loop') {
         runs.push(await t(async () => {
           const a = await fs.promises.open(FILE, 'r');
@@ -108,12 +124,21 @@ export function run() {
   rows.push({ suite: 'core', name: 'nop batched (4096/submit)', unit: 'ops/s', uring: runCase(self, 'nop batched', 'uring').rate, c: limit('uring_randread', ['nop', 4096, 2]), target: '>= 3M/s' });
   for (const qd of [1, 32, 128]) {
     ensureFile();
-    both(`randread qd${qd}`, 'ops/s', qd === 128 ? '>= 6x' : qd === 1 ? '>= 2x' : '', limit('uring_randread', ['read', FILE, qd, 2]));
+    const c = limit('uring_randread', ['read', FILE, qd, 2]);
+    both(`randread qd${qd}`, 'ops/s', qd === 128 ? '>= 6x' : qd === 1 ? '>= 2x' : '', c);
+    if (qd === 32) continue;
+    const u = runCase(self, `randread qd${qd}`, 'uring-read');
+    rows.push({ suite: 'core', name: `randread qd${qd}, promise read()`, unit: 'ops/s', node: rows.at(-1).node, uring: u.rate, c, rssNode: rows.at(-1).rssNode, rssUring: u.rssMiB, target: qd === 128 ? '>= 0.8x C' : '>= 0.6x C' });
   }
   ensureFile();
-  const copy = { node: runCase(self, 'copy 256 MiB', 'node'), loop: runCase(self, 'copy 256 MiB', 'node-loop'), uring: runCase(self, 'copy 256 MiB', 'uring') };
-  rows.push({ suite: 'core', name: 'copy 256 MiB: cp example vs fs.copyFile', unit: 'MB/s', node: copy.node.rate, uring: copy.uring.rate });
-  rows.push({ suite: 'core', name: 'copy 256 MiB: cp example vs read/write loop', unit: 'MB/s', node: copy.loop.rate, uring: copy.uring.rate });
+  const copy = {};
+  for (const side of ['node', 'uring-fs', 'node-loop', 'uring']) {
+    ensureFile();
+    copy[side] = runCase(self, 'copy 256 MiB', side);
+  }
+  rows.push({ suite: 'core', name: 'copy 256 MiB: @uring/fs copyFile (SPLICE) vs fs.copyFile (copy_file_range)', unit: 'MB/s', node: copy.node.rate, uring: copy['uring-fs'].rate, target: '>= 1x' });
+  rows.push({ suite: 'core', name: 'copy 256 MiB: cp example (READ_FIXED/WRITE_FIXED) vs fs.copyFile', unit: 'MB/s', node: copy.node.rate, uring: copy.uring.rate });
+  rows.push({ suite: 'core', name: 'copy 256 MiB: cp example vs read/write loop', unit: 'MB/s', node: copy['node-loop'].rate, uring: copy.uring.rate });
   return rows;
 }
 
