@@ -16,19 +16,29 @@ export interface CallOptions extends SubmitOptions {
   timeout?: number;
 }
 
-/** Submits the spec that `build` returns; a throw while building becomes a rejection. */
-export async function run<T>(build: OpSpec<T> | (() => OpSpec<T>), options?: CallOptions): Promise<T> {
-  const spec = typeof build === 'function' ? build() : build;
-  if (options?.timeout !== undefined) {
-    try {
-      const [value] = await runChain(chain(spec), options);
-      return value as T;
-    } catch (err) {
-      // A lone op: its own error rather than the chain's wrapper.
-      throw (err as { code?: string }).code === 'ERR_URING_CHAIN' ? (err as Error).cause : err;
-    }
+/**
+ * Submits the spec that `build` returns; a throw while building (bad arguments, no io_uring here)
+ * becomes a rejection. Not an async function: the promise is the ring's own, with no wrapper
+ * (and its extra microtask turns) around it.
+ */
+export function run<T>(build: OpSpec<T> | (() => OpSpec<T>), options?: CallOptions): Promise<T> {
+  try {
+    const spec = typeof build === 'function' ? build() : build;
+    if (options?.timeout !== undefined) return runWithDeadline(spec, options);
+    return (options?.ring ?? defaultRing()).submit(spec, options);
+  } catch (err) {
+    return Promise.reject(err);
   }
-  return (options?.ring ?? defaultRing()).submit(spec, options);
+}
+
+async function runWithDeadline<T>(spec: OpSpec<T>, options: CallOptions): Promise<T> {
+  try {
+    const [value] = await runChain(chain(spec), options);
+    return value as T;
+  } catch (err) {
+    // A lone op: its own error rather than the chain's wrapper.
+    throw (err as { code?: string }).code === 'ERR_URING_CHAIN' ? (err as Error).cause : err;
+  }
 }
 
 type O = CallOptions;
