@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AbortError, codedError, uapi, type op } from '@uring/core';
+import { nodeLine } from './node';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_EXCL, O_SYNC } = fs.constants;
 export const O_CLOEXEC = uapi.O_CLOEXEC;
@@ -73,8 +74,19 @@ function makedev(major: number, minor: number): bigint {
   return ((M & 0xfffff000n) << 32n) | ((M & 0xfffn) << 8n) | ((m & 0xffffff00n) << 12n) | (m & 0xffn);
 }
 
-const BigIntStats = fs.statSync('/', { bigint: true }).constructor as new (...args: bigint[]) => fs.BigIntStats;
-const StatsCtor = fs.Stats as unknown as new (...args: number[]) => fs.Stats;
+const { Stats, BigIntStats, statsTakeTimeSpec } = nodeLine;
+
+/**
+ * A Stats from its fields, each time as (seconds, nanoseconds), built the way
+ * the running Node builds its own (see nodeLine.statsTakeTimeSpec).
+ */
+const makeStats: (dev: number, mode: number, nlink: number, uid: number, gid: number, rdev: number, blksize: number, ino: number, size: number, blocks: number,
+  aS: number, aN: number, mS: number, mN: number, cS: number, cN: number, bS: number, bN: number) => fs.Stats = statsTakeTimeSpec
+  ? (dev, mode, nlink, uid, gid, rdev, blksize, ino, size, blocks, aS, aN, mS, mN, cS, cN, bS, bN) =>
+      new Stats(dev, mode, nlink, uid, gid, rdev, blksize, ino, size, blocks, aS, aN, mS, mN, cS, cN, bS, bN)
+  : // Node: sec * 1e3 + nsec / 1e6, in doubles.
+    (dev, mode, nlink, uid, gid, rdev, blksize, ino, size, blocks, aS, aN, mS, mN, cS, cN, bS, bN) =>
+      new Stats(dev, mode, nlink, uid, gid, rdev, blksize, ino, size, blocks, aS * 1000 + aN / 1e6, mS * 1000 + mN / 1e6, cS * 1000 + cN / 1e6, bS * 1000 + bN / 1e6);
 
 /** A real fs.Stats (or BigIntStats) from a statx result, with the values libuv would give. */
 export function toStats(s: op.Statx, bigint: boolean): fs.Stats | fs.BigIntStats {
@@ -87,10 +99,8 @@ export function toStats(s: op.Statx, bigint: boolean): fs.Stats | fs.BigIntStats
     return new BigIntStats(dev, BigInt(s.mode), BigInt(s.nlink), BigInt(s.uid), BigInt(s.gid), rdev, BigInt(s.blksize), s.ino, s.size, s.blocks,
       ns(s.atime), ns(s.mtime), ns(s.ctime), ns(btime));
   }
-  // Node: sec * 1e3 + nsec / 1e6, in doubles.
-  const ms = (t: op.StatxTimestamp) => t.sec * 1000 + t.nsec / 1e6;
-  return new StatsCtor(Number(dev), s.mode, s.nlink, s.uid, s.gid, Number(rdev), s.blksize, Number(s.ino), Number(s.size), Number(s.blocks),
-    ms(s.atime), ms(s.mtime), ms(s.ctime), ms(btime));
+  return makeStats(Number(dev), s.mode, s.nlink, s.uid, s.gid, Number(rdev), s.blksize, Number(s.ino), Number(s.size), Number(s.blocks),
+    s.atime.sec, s.atime.nsec, s.mtime.sec, s.mtime.nsec, s.ctime.sec, s.ctime.nsec, btime.sec, btime.nsec);
 }
 
 /** makedev in doubles, for the number Stats (exact while the result stays below 2^53, as device numbers do). */
@@ -106,7 +116,7 @@ const ms = (v: DataView, at: number) => (v.getInt32(at + 4, true) * 4294967296 +
 /** fs.Stats straight from the raw struct statx at byte `at` of `v`: no intermediate object, no BigInts, no closures (the hot path of stat()). */
 export function statsFromRaw(v: DataView, at: number): fs.Stats {
   const hasBirth = (u32(v, at) & 0x800) !== 0;
-  return new StatsCtor(
+  return makeStats(
     makedevNumber(u32(v, at + 136), u32(v, at + 140)),
     v.getUint16(at + 28, true),
     u32(v, at + 16),
@@ -117,10 +127,10 @@ export function statsFromRaw(v: DataView, at: number): fs.Stats {
     u64(v, at + 32),
     u64(v, at + 40),
     u64(v, at + 48),
-    ms(v, at + 64),
-    ms(v, at + 112),
-    ms(v, at + 96),
-    hasBirth ? ms(v, at + 80) : 0,
+    i64(v, at + 64), u32(v, at + 72),
+    i64(v, at + 112), u32(v, at + 120),
+    i64(v, at + 96), u32(v, at + 104),
+    hasBirth ? i64(v, at + 80) : 0, hasBirth ? u32(v, at + 88) : 0,
   );
 }
 

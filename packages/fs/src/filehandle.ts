@@ -10,6 +10,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { promisify } from 'node:util';
 import { addressOf, codedError, invalidArgType, invalidArgValue, op, Opcode, outOfRange, sqe, systemError, uapi, validate, type OpSpec, type Ring } from '@uring/core';
 import { nextTurn, throwIfAborted, toStats } from './compat';
+import { nodeLine } from './node';
 import { kernelHas } from './ring';
 
 const kEmpty = Object.freeze({});
@@ -34,15 +35,27 @@ const isCustomIterable = (data: unknown): data is Iterable<unknown> | AsyncItera
 /** Node's writeFile writes in chunks of this size, checking its signal between them. */
 const WRITE_CHUNK = 512 * 1024;
 
-/** Node warns when the garbage collector takes an open FileHandle, and closes its fd (DEP0137 once per process). */
+/**
+ * When the garbage collector takes an open FileHandle, Node closes its fd and
+ * warns (DEP0137 once per process), or from Node 26 on throws
+ * ERR_INVALID_STATE as an uncaught exception (see nodeLine.gcCloseThrows).
+ */
 let warnedDep0137 = false;
-const collected = new FinalizationRegistry<number>((fd) => {
+const collected = new FinalizationRegistry<{ fd: number; path: string | undefined }>(({ fd, path }) => {
   try {
     fs.closeSync(fd);
   } catch {
     // (already closed behind our back: nothing to do)
   }
   setImmediate(() => {
+    if (nodeLine.gcCloseThrows) {
+      const err = new Error(
+        'A FileHandle object was closed during garbage collection. This used to be allowed with a deprecation warning but is now considered an error. ' +
+          `Please close FileHandle objects explicitly. File descriptor: ${fd}${path === undefined ? '' : ` (${path})`}`,
+      ) as Error & { code: string };
+      err.code = 'ERR_INVALID_STATE';
+      throw err;
+    }
     process.emitWarning(`Closing file descriptor ${fd} on garbage collection`);
     if (warnedDep0137) return;
     warnedDep0137 = true;
@@ -60,9 +73,20 @@ function validateOffsetLengthRead(offset: number, length: number, bufferLength: 
   if (offset + length > bufferLength) throw outOfRange('length', `<= ${bufferLength - offset}`, length);
 }
 
-/** Node 20's FileHandle.read takes a position only when it is a safe integer >= 0; anything else means "current". */
-function positionOf(position: unknown): number {
-  return Number.isSafeInteger(position) && (position as number) >= 0 ? (position as number) : -1;
+/**
+ * FileHandle.read's position, -1 for "the current one". Node 22 on checks it
+ * (an integer or a bigint >= -1, and a bigint that leaves room for `length`);
+ * Node 20 takes a safe integer >= 0 and reads at the current position for
+ * anything else (see nodeLine.fileHandleReadValidatesPosition).
+ */
+function readPosition(position: unknown, length: number): number | bigint {
+  if (!nodeLine.fileHandleReadValidatesPosition) return Number.isSafeInteger(position) && (position as number) >= 0 ? (position as number) : -1;
+  if (position === null || position === undefined) return -1;
+  if (typeof position === 'number') return validate.validateInteger(position, 'position', -1);
+  if (typeof position !== 'bigint') throw invalidArgType('position', ['integer', 'bigint'], position);
+  const max = 2n ** 63n - 1n - BigInt(length);
+  if (!(position >= -1n && position <= max)) throw outOfRange('position', `>= -1 && <= ${max}`, position);
+  return position;
 }
 
 /** The `(buffer, { offset, length, position })` overloads of read and write, with Node's defaults. */
@@ -117,11 +141,12 @@ export class FileHandle extends EventEmitter {
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
 
-  constructor(fd: number, ring: Ring) {
+  /** `path`: what it was opened as, for the error Node 26 throws if it is left to the garbage collector. */
+  constructor(fd: number, ring: Ring, path?: string) {
     super();
     this.#fd = fd;
     this.#ring = ring;
-    collected.register(this, fd, this);
+    collected.register(this, { fd, path }, this);
   }
 
   /** Node's check, first thing in each method: `h` is a FileHandle (ERR_INTERNAL_ASSERTION otherwise). */
@@ -203,7 +228,7 @@ export class FileHandle extends EventEmitter {
     if (length === 0) return Promise.resolve({ bytesRead: 0, buffer });
     if (buffer.byteLength === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
     validateOffsetLengthRead(offset as number, length as number, buffer.byteLength);
-    const pos = positionOf(position);
+    const pos = readPosition(position, length as number);
     return this.#rw(Opcode.READ, buffer, offset as number, length as number, pos, buffer);
   }
 

@@ -10,6 +10,7 @@ import { chain, op, runChain, sys, uapi, type Ring } from '@uring/core';
 import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, statsFromRaw, throwIfAborted, toStats } from './compat';
 import { FileHandle } from './filehandle';
 import { readSmallFile, writeSmallFile } from './readfile';
+import { nodeLine } from './node';
 import { baseRing, chainOptions, kernelHas, ringOrNode } from './ring';
 
 export const constants = fs.constants;
@@ -31,7 +32,7 @@ export async function open(path: fs.PathLike, flags?: string | number, mode?: fs
   if (!f || fl === undefined || md === undefined) return (await node.open(path, flags, mode)) as unknown as FileHandle;
   const [ring, p] = f;
   const fd = await ring.submit(op.openat(p, fl | O_CLOEXEC, md));
-  return new FileHandle(fd, baseRing(ring));
+  return new FileHandle(fd, baseRing(ring), p);
 }
 
 // stat and lstat return the ring's promise itself (no async frame): they are called by the thousand.
@@ -322,8 +323,13 @@ export const realpath = node.realpath;
 export const mkdtemp = node.mkdtemp;
 export const watch = node.watch;
 
-export default {
-  access, copyFile, cp, open, opendir, rename, truncate, rm, rmdir, mkdir, readdir, readlink, symlink, lstat, stat, statfs,
-  link, unlink, chmod, lchmod, lchown, chown, utimes, lutimes, realpath, mkdtemp, writeFile, appendFile, readFile, watch, constants,
-};
+/**
+ * What the running Node's fs/promises has and we do not define (glob from
+ * Node 22, mkdtempDisposable from 24, whatever comes next): Node's own, so the
+ * export list is always the running Node's (the ESM entry, promises.mts, gets
+ * them through `export *`).
+ */
+for (const name of nodeLine.exportNames) if (!(name in exports)) exports[name] = (node as Record<string, unknown>)[name];
 
+/** The module as one object, in the running Node's order. */
+export default Object.fromEntries(nodeLine.exportNames.map((name) => [name, exports[name]])) as typeof node;

@@ -10,9 +10,11 @@ import fs from 'node:fs';
 import { constants } from 'node:os';
 import { fileTooLarge, IO_MAX_LENGTH, O_CLOEXEC, nextTurn, throwIfAborted } from './compat';
 import { allocLarge, LARGE } from './large';
+import { nodeLine } from './node';
 import { chainOptions, kernelHas, runLinked } from './ring';
 
 const { EINVAL, ECANCELED } = constants.errno;
+const { readFileReadErrorHasPath } = nodeLine;
 
 /** The first read: most files fit, and one that fills it is read on in large requests. */
 const FIRST_CHUNK = 64 * 1024;
@@ -119,7 +121,7 @@ class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
     if (res === FIRST_CHUNK) return this.#readOn(); // resolving with a promise adopts it
     closeSlot(this.ring, this.slot);
     try {
-      if (res < 0) throw systemError(res, 'read');
+      if (res < 0) throw systemError(res, 'read', readFileReadErrorHasPath ? this.path : undefined);
       if (this.encoding !== null) return chunk.toString(this.encoding, 0, res);
       const out = Buffer.allocUnsafe(res);
       chunk.copy(out, 0, 0, res);

@@ -1,0 +1,49 @@
+/**
+ * What differs by Node line, for @uring/fs: one place, probed where it can be
+ * (the core has its own, core/src/node.ts). Everything else in the package
+ * asks this table instead of looking at the version.
+ */
+import fs from 'node:fs';
+import node from 'node:fs/promises';
+
+const major = Number(process.versions.node.split('.')[0]);
+
+/**
+ * The function Node's own stat calls build Stats with. From Node 22 on,
+ * `fs.Stats` is a wrapper that warns (DEP0180) and calls it; the prototype's
+ * constructor is the function itself, on every line.
+ */
+const Stats = fs.Stats.prototype.constructor as new (...args: number[]) => fs.Stats;
+const BigIntStats = fs.statSync('/', { bigint: true }).constructor as new (...args: bigint[]) => fs.BigIntStats;
+
+export const nodeLine = {
+  major,
+  Stats,
+  BigIntStats,
+  /**
+   * Node 26's Stats take each time as (seconds, nanoseconds), and keep the
+   * nanoseconds for the `*Instant` getters; earlier lines take milliseconds.
+   * (Date getters are lazy from 22 on; the constructor takes care of that.)
+   */
+  statsTakeTimeSpec: Stats.length === 18,
+  /** Node 26 names the path in readFile's read errors (`EISDIR: ..., read '<path>'`, with `path`). */
+  readFileReadErrorHasPath: major >= 26,
+  /**
+   * FileHandle.read checks `position` (an integer or bigint >= -1, else
+   * ERR_OUT_OF_RANGE / ERR_INVALID_ARG_TYPE) from Node 22 on; Node 20 reads
+   * at the current position for anything that is not a safe integer >= 0.
+   */
+  fileHandleReadValidatesPosition: major >= 22,
+  /**
+   * Node 26 makes closing a FileHandle on garbage collection an error
+   * (ERR_INVALID_STATE, thrown as an uncaught exception) where earlier lines
+   * warn (DEP0137).
+   */
+  gcCloseThrows: major >= 26,
+  /**
+   * The exports of the running Node's fs/promises, in its order. Calls we have
+   * no ring path for and that older lines lack (`glob` from 22, `mkdtempDisposable`
+   * from 24) are taken from it as they are, so the list is always the running Node's.
+   */
+  exportNames: Object.keys(node),
+} as const;
