@@ -110,8 +110,8 @@ function makedevNumber(major: number, minor: number): number {
 
 const u32 = (v: DataView, at: number) => v.getUint32(at, true);
 const u64 = (v: DataView, at: number) => v.getUint32(at, true) + v.getUint32(at + 4, true) * 4294967296;
-/** A struct statx_timestamp in milliseconds: its tv_sec is signed (a time before 1970 is negative). */
-const ms = (v: DataView, at: number) => (v.getInt32(at + 4, true) * 4294967296 + v.getUint32(at, true)) * 1000 + u32(v, at + 8) / 1e6;
+/** A signed 64-bit field (statx_timestamp's tv_sec: a time before 1970 is negative). */
+const i64 = (v: DataView, at: number) => v.getUint32(at, true) + v.getInt32(at + 4, true) * 4294967296;
 
 /** fs.Stats straight from the raw struct statx at byte `at` of `v`: no intermediate object, no BigInts, no closures (the hot path of stat()). */
 export function statsFromRaw(v: DataView, at: number): fs.Stats {
