@@ -1,105 +1,107 @@
 /**
- * FileHandle on the ring: the same methods, results and errors as Node's,
- * with read/write/readv/writev/stat/sync/datasync/truncate/close as io_uring
- * ops. In-flight ops are counted; close waits for them, so a reused fd never
- * receives a stale op.
+ * FileHandle on the ring. It is a subclass of Node's own FileHandle, built on
+ * Node's native handle for our fd, so everything that accepts Node's accepts
+ * it: `instanceof`, fs.createReadStream({ fd }), node:fs/promises.readFile(fh),
+ * a postMessage transfer list, and Node's state (fd, refs, close) is the one
+ * state. read/write/readv/writev/stat/sync/datasync/truncate/readFile/
+ * writeFile/close take the ring for plain arguments; any other input goes to
+ * Node's own method (super), so odd arguments get Node's exact answer, and the
+ * methods io_uring has nothing for (chmod, streams, readLines, ...) are Node's.
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import { createInterface, type Interface } from 'node:readline';
-import { promisify } from 'node:util';
-import { addressOf, codedError, invalidArgType, invalidArgValue, op, Opcode, outOfRange, sqe, systemError, uapi, validate, type OpSpec, type Ring } from '@uring/core';
+import node from 'node:fs/promises';
+import { addressOf, op, Opcode, sqe, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
 import { nextTurn, throwIfAborted, toStats } from './compat';
-import { nodeLine } from './node';
+import { readAll } from './readfile';
 import { kernelHas } from './ring';
 
-const kEmpty = Object.freeze({});
-
-function closedError(syscall: string): Error {
-  const err = new Error('file closed') as Error & { code: string; syscall: string };
-  err.code = 'EBADF';
-  err.syscall = syscall;
-  return err;
+/** Node's FileHandle class, its native handle's class, and the symbols of its state (found by their descriptions). */
+interface NodeParts {
+  FileHandle: new (handle: unknown) => object;
+  Native: new (fd: number) => { releaseFD(): void };
+  kFd: symbol;
+  kRefs: symbol;
+  kClosePromise: symbol;
+  kHandle: symbol;
+  kRef: symbol;
+  kUnref: symbol;
 }
 
-/** Node's ERR_INTERNAL_ASSERTION, which its FileHandle methods throw when called on anything else. */
-function notAHandle(): Error {
-  return codedError(Error, 'ERR_INTERNAL_ASSERTION', 'handle must be an instance of FileHandle\nThis is caused by either a bug in Node.js or incorrect usage of Node.js internals.\nPlease open an issue with this stack trace at https://github.com/nodejs/node/issues\n');
+let parts: NodeParts | undefined;
+let adopting: Promise<NodeParts | undefined> | undefined;
+
+/**
+ * Makes our FileHandle a subclass of Node's, which is reachable only as the
+ * constructor of a handle Node opened: done once, on the first open. Resolves
+ * undefined where that cannot be had (then open is Node's own).
+ */
+export function adoptNodeFileHandle(): NodeParts | Promise<NodeParts | undefined> {
+  if (parts !== undefined) return parts;
+  adopting ??= (async () => {
+    try {
+      const h = await node.open('/dev/null', 'r');
+      const sym = (o: object, d: string) => {
+        const s = Object.getOwnPropertySymbols(o).find((x) => x.description === d);
+        if (s === undefined) throw new Error(`no ${d}`);
+        return s;
+      };
+      const proto = Object.getPrototypeOf(h) as object;
+      const kHandle = sym(h, 'kHandle');
+      const p: NodeParts = {
+        FileHandle: h.constructor as NodeParts['FileHandle'],
+        Native: (h as unknown as Record<symbol, object>)[kHandle]!.constructor as NodeParts['Native'],
+        kFd: sym(h, 'kFd'),
+        kRefs: sym(h, 'kRefs'),
+        kClosePromise: sym(h, 'kClosePromise'),
+        kHandle,
+        kRef: sym(proto, 'kRef'),
+        kUnref: sym(proto, 'kUnref'),
+      };
+      await h.close();
+      if (typeof Object.getOwnPropertyDescriptor(p.Native.prototype, 'releaseFD')?.value !== 'function') return undefined;
+      Object.setPrototypeOf(FileHandle.prototype, p.FileHandle.prototype);
+      Object.setPrototypeOf(FileHandle, p.FileHandle);
+      // Our ops count in Node's refs (as Node's own calls do), and the last one out closes on the ring.
+      Object.defineProperty(FileHandle.prototype, p.kUnref, {
+        configurable: true,
+        writable: true,
+        value(this: FileHandle) {
+          this[kUnref]();
+        },
+      });
+      parts = p;
+      return p;
+    } catch {
+      return undefined;
+    }
+  })();
+  return adopting;
 }
 
-/** Node's isCustomIterable: an iterable or async iterable (a stream too) that is neither a string nor bytes. */
-const isCustomIterable = (data: unknown): data is Iterable<unknown> | AsyncIterable<unknown> =>
-  data != null && typeof data !== 'string' && !ArrayBuffer.isView(data) &&
-  (typeof (data as Iterable<unknown>)[Symbol.iterator] === 'function' || typeof (data as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function');
+/** Node's plain-argument checks for the fast paths; anything else goes to Node's method. */
+const isPos = (p: unknown): p is number => Number.isSafeInteger(p) && (p as number) >= 0;
+const noPos = (p: unknown) => p === undefined || p === null;
+const isViews = (b: unknown): b is ArrayBufferView[] => Array.isArray(b) && b.length > 0 && b.every((x) => ArrayBuffer.isView(x));
+const isSignal = (s: unknown) => s === undefined || s instanceof AbortSignal;
+/** A readFile/writeFile options argument the ring path takes: nothing, an encoding, or { encoding, signal } (flag and mode mean nothing on a handle). */
+function plainOptions(options: unknown, fallback: BufferEncoding | null): { encoding: BufferEncoding | null; signal?: AbortSignal } | undefined {
+  if (options === undefined || options === null) return { encoding: fallback };
+  if (typeof options === 'string') return Buffer.isEncoding(options) ? { encoding: options } : undefined;
+  if (typeof options !== 'object') return undefined;
+  const o = options as { encoding?: unknown; signal?: unknown; flush?: unknown };
+  if (o.flush !== undefined || !isSignal(o.signal)) return undefined;
+  if (o.encoding !== undefined && o.encoding !== null && !(typeof o.encoding === 'string' && Buffer.isEncoding(o.encoding))) return undefined;
+  return { encoding: (o.encoding as BufferEncoding | null | undefined) ?? fallback, signal: o.signal as AbortSignal | undefined };
+}
 
 /** Node's writeFile writes in chunks of this size, checking its signal between them. */
 const WRITE_CHUNK = 512 * 1024;
 
-/**
- * When the garbage collector takes an open FileHandle, Node closes its fd and
- * warns (DEP0137 once per process), or from Node 26 on throws
- * ERR_INVALID_STATE as an uncaught exception (see nodeLine.gcCloseThrows).
- */
-let warnedDep0137 = false;
-const collected = new FinalizationRegistry<{ fd: number; path: string | undefined }>(({ fd, path }) => {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // (already closed behind our back: nothing to do)
-  }
-  setImmediate(() => {
-    if (nodeLine.gcCloseThrows) {
-      const err = new Error(
-        'A FileHandle object was closed during garbage collection. This used to be allowed with a deprecation warning but is now considered an error. ' +
-          `Please close FileHandle objects explicitly. File descriptor: ${fd}${path === undefined ? '' : ` (${path})`}`,
-      ) as Error & { code: string };
-      err.code = 'ERR_INVALID_STATE';
-      throw err;
-    }
-    process.emitWarning(`Closing file descriptor ${fd} on garbage collection`);
-    if (warnedDep0137) return;
-    warnedDep0137 = true;
-    process.emitWarning(
-      'Closing a FileHandle object on garbage collection is deprecated. Please close FileHandle objects explicitly using FileHandle.prototype.close(). In the future, an error will be thrown if a file descriptor is closed during garbage collection.',
-      'DeprecationWarning',
-      'DEP0137',
-    );
-  }).unref();
-});
-
-function validateOffsetLengthRead(offset: number, length: number, bufferLength: number): void {
-  if (offset < 0) throw outOfRange('offset', '>= 0', offset);
-  if (length < 0) throw outOfRange('length', '>= 0', length);
-  if (offset + length > bufferLength) throw outOfRange('length', `<= ${bufferLength - offset}`, length);
-}
-
-/**
- * FileHandle.read's position, -1 for "the current one". Node 22 on checks it
- * (an integer or a bigint >= -1, and a bigint that leaves room for `length`);
- * Node 20 takes a safe integer >= 0 and reads at the current position for
- * anything else (see nodeLine.fileHandleReadValidatesPosition).
- */
-function readPosition(position: unknown, length: number): number | bigint {
-  if (!nodeLine.fileHandleReadValidatesPosition) return Number.isSafeInteger(position) && (position as number) >= 0 ? (position as number) : -1;
-  if (position === null || position === undefined) return -1;
-  if (typeof position === 'number') return validate.validateInteger(position, 'position', -1);
-  if (typeof position !== 'bigint') throw invalidArgType('position', ['integer', 'bigint'], position);
-  const max = 2n ** 63n - 1n - BigInt(length);
-  if (!(position >= -1n && position <= max)) throw outOfRange('position', `>= -1 && <= ${max}`, position);
-  return position;
-}
-
-/** The `(buffer, { offset, length, position })` overloads of read and write, with Node's defaults. */
-function fromOptions(options: object, buffer: ArrayBufferView): { offset: unknown; length: unknown; position: unknown } {
-  const o = options as { offset?: number; length?: number; position?: unknown };
-  const offset = o.offset ?? 0;
-  return { offset, length: o.length ?? buffer.byteLength - offset, position: o.position ?? null };
-}
-
 const asU8 = (b: ArrayBufferView, offset: number, length: number) => new Uint8Array(b.buffer, b.byteOffset + offset, length);
 
-/** FileHandle's hook for its in-flight count (module-private). */
-const kSettled = Symbol('settled');
+/** The handle's hook for the end of one of its ops (module-private). */
+const kUnref = Symbol('unref');
 
 /**
  * READ or WRITE of bytes [offset, offset + length) of `keep` at `position`,
@@ -114,7 +116,7 @@ class RwAt implements OpSpec<{ bytesRead: number; buffer: unknown } | { bytesWri
     readonly keep: ArrayBufferView,
     readonly offset: number,
     readonly length: number,
-    readonly position: number | bigint,
+    readonly position: number,
     /** What the result's `buffer` is: the caller's buffer or string. */
     readonly out: unknown,
   ) {}
@@ -125,341 +127,223 @@ class RwAt implements OpSpec<{ bytesRead: number; buffer: unknown } | { bytesWri
     sqe.prepRw(v, o, this.opcode, this.fd, addressOf(this.keep) + this.offset, this.length, this.position);
   }
   complete(res: number): { bytesRead: number; buffer: unknown } | { bytesWritten: number; buffer: unknown } {
-    this.handle[kSettled]();
+    this.handle[kUnref]();
     if (res < 0) throw systemError(res, this.syscall);
-    return this.opcode === Opcode.READ ? { bytesRead: res, buffer: this.out } : { bytesWritten: res, buffer: this.out };
+    // Node's results have no prototype.
+    return this.opcode === Opcode.READ ? { __proto__: null, bytesRead: res, buffer: this.out } as never : { __proto__: null, bytesWritten: res, buffer: this.out } as never;
   }
   discard(): void {
-    this.handle[kSettled]();
+    this.handle[kUnref]();
   }
 }
 
-export class FileHandle extends EventEmitter {
-  #fd: number;
+type State = Record<symbol, unknown> & { emit(event: string): boolean };
+
+/** What the class extends once adopted: Node's FileHandle, whose methods `super` reaches for arguments the ring path leaves to Node. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const Base = EventEmitter as unknown as new (handle: unknown) => EventEmitter & { [method: string]: any };
+
+export class FileHandle extends Base {
   readonly #ring: Ring;
-  #inflight = 0;
-  #closing: Promise<void> | undefined;
-  #drained: (() => void) | undefined;
+  /** Settles close() when it waited for ops in flight. */
+  #closed: { resolve: () => void; reject: (err: unknown) => void } | undefined;
 
-  /** `path`: what it was opened as, for the error Node 26 throws if it is left to the garbage collector. */
-  constructor(fd: number, ring: Ring, path?: string) {
-    super();
-    this.#fd = fd;
+  /** Call only after adoptNodeFileHandle() resolved (open does). */
+  constructor(fd: number, ring: Ring) {
+    super(new parts!.Native(fd));
     this.#ring = ring;
-    collected.register(this, { fd, path }, this);
   }
 
-  /** Node's check, first thing in each method: `h` is a FileHandle (ERR_INTERNAL_ASSERTION otherwise). */
-  static #check(h: unknown): void {
-    if (typeof h !== 'object' || h === null || !(#fd in h)) throw notAHandle();
+  get #s(): State {
+    return this as unknown as State;
   }
 
-  /** The fd, or -1 once closed (as Node's). */
-  get fd(): number {
-    return this.#fd;
+  /** The fd for an op, counted in Node's refs; -1 when closed or not one of ours (the caller then lets Node's method say so). */
+  static #ref(h: FileHandle): number {
+    if (!(#ring in h)) return -1;
+    const s = h as unknown as State;
+    const fd = s[parts!.kFd] as number;
+    if (fd !== -1) (s[parts!.kRefs] as number)++;
+    return fd;
   }
 
-  /** Runs one op on this handle's fd, counted so close waits for it. */
-  async #op<T>(syscall: string, build: (fd: number) => OpSpec<T>): Promise<T> {
-    if (this.#fd === -1 || this.#closing) throw closedError(syscall);
-    this.#inflight++;
+  /** @internal One of our ops on this handle is done. */
+  [kUnref](): void {
+    const s = this.#s;
+    if (--(s[parts!.kRefs] as number) !== 0) return;
+    const closed = this.#closed;
+    this.#closed = undefined;
+    this.#closeFd().then(closed?.resolve, closed?.reject);
+  }
+
+  /** One op on this handle's fd (from #ref), counted until it settles. */
+  async #op<T>(spec: OpSpec<T>): Promise<T> {
     try {
-      return await this.#ring.submit(build(this.#fd));
+      return await this.#ring.submit(spec);
     } finally {
-      if (--this.#inflight === 0) this.#drained?.();
+      this[kUnref]();
     }
   }
 
-  /** A READ or WRITE counted like #op's, settled by its RwAt (see there). */
-  #rw<T>(opcode: number, buffer: ArrayBufferView, offset: number, length: number, position: number | bigint, out: unknown): Promise<T> {
-    if (this.#fd === -1 || this.#closing) return Promise.reject(closedError(opcode === Opcode.READ ? 'read' : 'write'));
-    this.#inflight++;
-    try {
-      return this.#ring.submit(new RwAt(this, opcode, this.#fd, buffer, offset, length, position, out)) as Promise<T>;
-    } catch (err) {
-      this[kSettled]();
-      return Promise.reject(err);
-    }
-  }
-
-  /** @internal An op counted in #inflight is done. */
-  [kSettled](): void {
-    if (--this.#inflight === 0) this.#drained?.();
-  }
-
-  /** Runs a Node fd call (for what io_uring has no op for), counted the same way. */
-  async #node<T>(syscall: string, fn: (fd: number) => Promise<T>): Promise<T> {
-    if (this.#fd === -1 || this.#closing) throw closedError(syscall);
-    this.#inflight++;
-    try {
-      return await fn(this.#fd);
-    } finally {
-      if (--this.#inflight === 0) this.#drained?.();
-    }
-  }
-
-  read(bufferOrParams?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: ArrayBufferView }> {
-    try {
-      FileHandle.#check(this);
-      return this.#read(bufferOrParams, offsetOrOptions, length, position);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  #read(bufferOrParams?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: ArrayBufferView }> {
-    let buffer = bufferOrParams as ArrayBufferView;
-    let offset = offsetOrOptions;
-    if (!ArrayBuffer.isView(buffer)) {
-      if (bufferOrParams !== undefined && bufferOrParams !== null && typeof bufferOrParams !== 'object') {
-        throw invalidArgType('options', 'Object', bufferOrParams);
+  read(buffer?: unknown, offset?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: ArrayBufferView }> {
+    if (ArrayBuffer.isView(buffer) && buffer.byteLength > 0 && (offset === undefined || offset === null || Number.isInteger(offset))) {
+      const at = (offset ?? 0) as number;
+      const len = length === undefined ? buffer.byteLength - at : length;
+      if (at >= 0 && Number.isInteger(len) && (len as number) > 0 && at + (len as number) <= buffer.byteLength && (noPos(position) || isPos(position))) {
+        const fd = FileHandle.#ref(this);
+        if (fd !== -1) return this.#rw(Opcode.READ, fd, buffer, at, len as number, noPos(position) ? -1 : (position as number), buffer);
       }
-      const p = (bufferOrParams ?? kEmpty) as { buffer?: ArrayBufferView; offset?: number; length?: number; position?: unknown };
-      buffer = p.buffer ?? Buffer.alloc(16384);
-      offset = p.offset ?? 0;
-      length = p.length ?? buffer.byteLength - (offset as number);
-      position = p.position ?? null;
-      validate.validateBuffer(buffer);
     }
-    if (offset !== null && typeof offset === 'object') ({ offset, length, position } = fromOptions(offset, buffer));
-    if (offset == null) offset = 0;
-    else validate.validateInteger(offset, 'offset', 0);
-    length ??= buffer.byteLength - (offset as number);
-    if (length === 0) return Promise.resolve({ bytesRead: 0, buffer });
-    if (buffer.byteLength === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
-    validateOffsetLengthRead(offset as number, length as number, buffer.byteLength);
-    const pos = readPosition(position, length as number);
-    return this.#rw(Opcode.READ, buffer, offset as number, length as number, pos, buffer);
+    return (super.read as (...a: unknown[]) => Promise<never>)(...arguments);
   }
 
-  async readv(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesRead: number; buffers: ArrayBufferView[] }> {
-    FileHandle.#check(this);
-    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'ArrayBufferView[]', buffers);
-    const pos = typeof position === 'number' ? position : -1;
-    const bytesRead = await this.#op('readv', (fd) => op.readv(fd, buffers, pos));
-    return { bytesRead, buffers };
-  }
-
-  write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
+  /** A READ or WRITE counted in the refs (from #ref), settled by its RwAt (see there). */
+  #rw<T>(opcode: number, fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, out: unknown): Promise<T> {
     try {
-      FileHandle.#check(this);
-      return this.#write(buffer, offsetOrOptions, length, position);
+      return this.#ring.submit(new RwAt(this, opcode, fd, buffer, offset, length, position, out)) as Promise<T>;
     } catch (err) {
+      this[kUnref]();
       return Promise.reject(err);
     }
   }
 
-  #write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
-    if ((buffer as ArrayBufferView | undefined)?.byteLength === 0) return Promise.resolve({ bytesWritten: 0, buffer });
-    let bytes: ArrayBufferView;
-    let at = 0;
-    let count: number;
-    let pos: number | bigint = -1;
+  write(buffer: unknown, offset?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
     if (ArrayBuffer.isView(buffer)) {
-      let offset = offsetOrOptions;
-      if (offset !== null && typeof offset === 'object') ({ offset, length, position } = fromOptions(offset, buffer));
-      if (offset == null) offset = 0;
-      else validate.validateInteger(offset, 'offset', 0);
-      if (typeof length !== 'number') length = buffer.byteLength - (offset as number);
-      if (typeof position !== 'number' && typeof position !== 'bigint') position = null;
-      if ((offset as number) > buffer.byteLength) throw outOfRange('offset', `<= ${buffer.byteLength}`, offset);
-      if ((length as number) > buffer.byteLength - (offset as number)) throw outOfRange('length', `<= ${buffer.byteLength - (offset as number)}`, length);
-      validate.validateInteger(length, 'length', 0, 2 ** 31 - 1);
-      bytes = buffer;
-      at = offset as number;
-      count = length as number;
-      pos = position == null ? -1 : (position as number | bigint);
-    } else {
-      if (typeof buffer !== 'string') throw invalidArgType('buffer', ['string', 'Buffer', 'TypedArray', 'DataView'], buffer);
-      // write(string, position, encoding)
-      if (typeof length === 'string' && length.toLowerCase() === 'hex' && buffer.length % 2 !== 0) {
-        throw invalidArgValue('encoding', length, `is invalid for data of length ${buffer.length}`);
+      if (buffer.byteLength > 0 && (offset === undefined || offset === null || Number.isInteger(offset))) {
+        const at = (offset ?? 0) as number;
+        const len = length === undefined || length === null ? buffer.byteLength - at : length;
+        if (at >= 0 && Number.isInteger(len) && (len as number) >= 0 && at + (len as number) <= buffer.byteLength && (noPos(position) || isPos(position))) {
+          const fd = FileHandle.#ref(this);
+          if (fd !== -1) return this.#rw(Opcode.WRITE, fd, buffer, at, len as number, noPos(position) ? -1 : (position as number), buffer);
+        }
       }
-      // An unknown encoding is utf8 to Node's binding.
-      const encoding = (typeof length === 'string' && Buffer.isEncoding(length) ? length : 'utf8') as BufferEncoding;
-      bytes = Buffer.from(buffer, encoding);
-      count = bytes.byteLength;
-      pos = typeof offsetOrOptions === 'number' ? offsetOrOptions : -1;
+    } else if (typeof buffer === 'string' && buffer.length > 0 && (noPos(offset) || isPos(offset)) && (length === undefined || (typeof length === 'string' && Buffer.isEncoding(length) && length !== 'hex'))) {
+      // write(string, position, encoding)
+      const fd = FileHandle.#ref(this);
+      if (fd !== -1) {
+        const bytes = Buffer.from(buffer, length as BufferEncoding | undefined);
+        return this.#rw(Opcode.WRITE, fd, bytes, 0, bytes.byteLength, noPos(offset) ? -1 : (offset as number), buffer);
+      }
     }
-    return this.#rw(Opcode.WRITE, bytes, at, count!, pos, buffer);
+    return (super.write as (...a: unknown[]) => Promise<never>)(...arguments);
   }
 
-  async writev(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesWritten: number; buffers: ArrayBufferView[] }> {
-    FileHandle.#check(this);
-    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'ArrayBufferView[]', buffers);
-    if (buffers.length === 0) return { bytesWritten: 0, buffers };
-    const pos = typeof position === 'number' ? position : -1;
-    const bytesWritten = await this.#op('writev', (fd) => op.writev(fd, buffers, pos));
-    return { bytesWritten, buffers };
+  readv(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesRead: number; buffers: ArrayBufferView[] }> {
+    if (isViews(buffers) && (noPos(position) || isPos(position))) {
+      const fd = FileHandle.#ref(this);
+      if (fd !== -1) return this.#op(op.readv(fd, buffers, noPos(position) ? -1 : position!)).then((bytesRead) => ({ __proto__: null, bytesRead, buffers }) as never);
+    }
+    return (super.readv as (...a: unknown[]) => Promise<never>)(...arguments);
   }
 
-  async stat(options?: { bigint?: boolean }): Promise<fs.Stats | fs.BigIntStats> {
-    FileHandle.#check(this);
-    const st = await this.#op('fstat', (fd) => op.statx('', { dirfd: fd, flags: uapi.AT_EMPTY_PATH, syscall: 'fstat' }));
-    return toStats(st, options?.bigint === true);
+  writev(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesWritten: number; buffers: ArrayBufferView[] }> {
+    if (isViews(buffers) && (noPos(position) || isPos(position))) {
+      const fd = FileHandle.#ref(this);
+      if (fd !== -1) return this.#op(op.writev(fd, buffers, noPos(position) ? -1 : position!)).then((bytesWritten) => ({ __proto__: null, bytesWritten, buffers }) as never);
+    }
+    return (super.writev as (...a: unknown[]) => Promise<never>)(...arguments);
   }
 
-  async sync(): Promise<void> {
-    FileHandle.#check(this);
-    await this.#op('fsync', (fd) => op.fsync(fd));
+  stat(options?: { bigint?: boolean }): Promise<fs.Stats | fs.BigIntStats> {
+    if (options === undefined || (typeof options === 'object' && options !== null && (options.bigint === undefined || typeof options.bigint === 'boolean'))) {
+      const fd = FileHandle.#ref(this);
+      if (fd !== -1) return this.#op(op.statx('', { dirfd: fd, flags: uapi.AT_EMPTY_PATH, syscall: 'fstat' })).then((st) => toStats(st, options?.bigint === true));
+    }
+    return (super.stat as (...a: unknown[]) => Promise<never>)(...arguments);
   }
 
-  async datasync(): Promise<void> {
-    FileHandle.#check(this);
-    await this.#op('fdatasync', (fd) => op.fsync(fd, { datasync: true }));
+  sync(): Promise<void> {
+    const fd = FileHandle.#ref(this);
+    if (fd === -1) return super.sync();
+    return this.#op(op.fsync(fd)).then(() => undefined);
   }
 
-  async truncate(len = 0): Promise<void> {
-    FileHandle.#check(this);
-    validate.validateInteger(len, 'len');
-    const n = Math.max(0, len);
-    if (kernelHas('FTRUNCATE')) await this.#op('ftruncate', (fd) => op.ftruncate(fd, n));
-    else await this.#node('ftruncate', (fd) => promisify(fs.ftruncate)(fd, n));
+  datasync(): Promise<void> {
+    const fd = FileHandle.#ref(this);
+    if (fd === -1) return super.datasync();
+    return this.#op(op.fsync(fd, { datasync: true })).then(() => undefined);
   }
 
-  async chmod(mode: fs.Mode): Promise<void> {
-    FileHandle.#check(this);
-    await this.#node('fchmod', (fd) => promisify(fs.fchmod)(fd, mode));
-  }
-
-  async chown(uid: number, gid: number): Promise<void> {
-    FileHandle.#check(this);
-    await this.#node('fchown', (fd) => promisify(fs.fchown)(fd, uid, gid));
-  }
-
-  async utimes(atime: fs.TimeLike, mtime: fs.TimeLike): Promise<void> {
-    FileHandle.#check(this);
-    await this.#node('futimes', (fd) => promisify(fs.futimes)(fd, atime, mtime));
+  truncate(len?: number): Promise<void> {
+    if ((len === undefined || Number.isSafeInteger(len)) && kernelHas('FTRUNCATE')) {
+      const fd = FileHandle.#ref(this);
+      if (fd !== -1) return this.#op(op.ftruncate(fd, Math.max(0, len ?? 0))).then(() => undefined);
+    }
+    return (super.truncate as (...a: unknown[]) => Promise<never>)(...arguments);
   }
 
   /** Reads from the current position to the end. */
-  async readFile(options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<string | Buffer> {
-    FileHandle.#check(this);
-    if (this.#fd === -1 || this.#closing) throw closedError('readFile');
-    const opts = typeof options === 'string' ? { encoding: options } : options ?? {};
-    throwIfAborted(opts.signal);
-    const { readAll } = await import('./readfile');
-    this.#inflight++;
-    try {
-      const data = await readAll(this.#ring, this.#fd, opts.signal);
-      return opts.encoding ? data.toString(opts.encoding) : data;
-    } finally {
-      if (--this.#inflight === 0) this.#drained?.();
-    }
+  readFile(options?: unknown): Promise<never> {
+    const o = plainOptions(options, null);
+    if (o === undefined) return (super.readFile as (...a: unknown[]) => Promise<never>)(...arguments);
+    const fd = FileHandle.#ref(this);
+    if (fd === -1) return (super.readFile as (...a: unknown[]) => Promise<never>)(...arguments);
+    return (async () => {
+      try {
+        throwIfAborted(o.signal);
+        const data = await readAll(this.#ring, fd, o.signal);
+        return (o.encoding ? data.toString(o.encoding) : data) as never;
+      } finally {
+        this[kUnref]();
+      }
+    })();
   }
 
   /**
-   * Node's writeFile on a handle: bytes, a string, or an iterable or async
-   * iterable (a stream too) of them, written from the current position. With
-   * a signal, in Node's chunks and with its checks between them.
+   * Node's writeFile on a handle for bytes or a string, from the current
+   * position; with a signal, in Node's chunks and with its checks between them.
+   * An iterable or stream, or any other option, is Node's own.
    */
-  async writeFile(data: unknown, options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<void> {
-    FileHandle.#check(this);
-    if (this.#fd === -1 || this.#closing) throw closedError('writeFile');
-    const o = typeof options === 'string' ? { encoding: options } : options ?? kEmpty as { encoding?: BufferEncoding | null; signal?: AbortSignal };
-    const encoding = o.encoding ?? 'utf8';
-    if (!ArrayBuffer.isView(data) && !isCustomIterable(data)) {
-      if (typeof data !== 'string') throw invalidArgType('data', ['string', 'Buffer', 'TypedArray', 'DataView'], data);
-      data = Buffer.from(data, encoding);
-    }
-    const signal = o.signal;
-    validate.validateAbortSignal(signal);
-    throwIfAborted(signal);
-    if (isCustomIterable(data)) {
-      for await (const item of data) {
+  writeFile(data: unknown, options?: unknown): Promise<void> {
+    const o = plainOptions(options, 'utf8');
+    if (o === undefined || !(typeof data === 'string' || ArrayBuffer.isView(data))) return (super.writeFile as (...a: unknown[]) => Promise<never>)(...arguments);
+    const fd = FileHandle.#ref(this);
+    if (fd === -1) return (super.writeFile as (...a: unknown[]) => Promise<never>)(...arguments);
+    return (async () => {
+      try {
+        const signal = o.signal;
         throwIfAborted(signal);
-        const view = ArrayBuffer.isView(item) ? item : Buffer.from(item as string, encoding);
+        const view = typeof data === 'string' ? Buffer.from(data, o.encoding ?? 'utf8') : data;
         let bytes = asU8(view, 0, view.byteLength);
         while (bytes.byteLength > 0) {
-          bytes = bytes.subarray(await this.#writeChunk(bytes, signal));
           throwIfAborted(signal);
+          const chunk = signal ? bytes.subarray(0, WRITE_CHUNK) : bytes;
+          bytes = bytes.subarray(await this.#ring.submit(op.write(fd, chunk, -1)));
+          if (signal) await nextTurn();
         }
+      } finally {
+        this[kUnref]();
       }
-      return;
-    }
-    const view = data as ArrayBufferView;
-    let bytes = asU8(view, 0, view.byteLength);
-    while (bytes.byteLength > 0) {
-      throwIfAborted(signal);
-      bytes = bytes.subarray(await this.#writeChunk(bytes, signal));
-    }
-  }
-
-  /** One WRITE at the current position: all of `bytes`, or with a signal Node's chunk, after which the loop turns (as after each of Node's writes). */
-  async #writeChunk(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
-    const chunk = signal ? bytes.subarray(0, WRITE_CHUNK) : bytes;
-    const n = await this.#op('write', (fd) => op.write(fd, chunk, -1));
-    if (signal) await nextTurn();
-    return n;
-  }
-
-  async appendFile(data: unknown, options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<void> {
-    FileHandle.#check(this);
-    return this.writeFile(data, options);
-  }
-
-  createReadStream(options: { start?: number; end?: number; highWaterMark?: number; encoding?: BufferEncoding; autoClose?: boolean } = {}): fs.ReadStream {
-    return fs.createReadStream('', { ...options, fd: this.#fd, fs: this.#streamFs(options.autoClose) } as never);
-  }
-
-  createWriteStream(options: { start?: number; encoding?: BufferEncoding; autoClose?: boolean } = {}): fs.WriteStream {
-    return fs.createWriteStream('', { ...options, fd: this.#fd, fs: this.#streamFs(options.autoClose) } as never);
-  }
-
-  /** The stream's fs: Node's fd calls, and a close that closes this handle. */
-  #streamFs(autoClose = true) {
-    return {
-      open: fs.open,
-      read: fs.read,
-      write: fs.write,
-      writev: fs.writev,
-      close: (_fd: number, cb: (err?: Error | null) => void) => {
-        if (!autoClose) return cb(null);
-        this.close().then(() => cb(null), cb);
-      },
-    };
-  }
-
-  readLines(options?: { start?: number; end?: number; encoding?: BufferEncoding }): Interface {
-    return createInterface({ input: this.createReadStream(options), crlfDelay: Infinity });
-  }
-
-  readableWebStream(): ReadableStream<Uint8Array> {
-    return new ReadableStream<Uint8Array>({
-      type: 'bytes',
-      pull: async (controller: ReadableByteStreamController) => {
-        const buf = Buffer.alloc(65536);
-        const { bytesRead } = await this.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) {
-          controller.close();
-          return;
-        }
-        controller.enqueue(new Uint8Array(buf.buffer, buf.byteOffset, bytesRead));
-      },
-    } as never);
-  }
-
-  /** Closes the fd once every op in flight on it has completed. Closing twice resolves. */
-  close = (): Promise<void> => {
-    if (this.#fd === -1) return Promise.resolve();
-    this.#closing ??= (async () => {
-      // (A closed ring rejected its ops without completing them: nothing more will come.)
-      if (this.#inflight > 0 && !this.#ring.closed) await new Promise<void>((resolve) => (this.#drained = resolve));
-      const fd = this.#fd;
-      try {
-        await this.#ring.submit(op.close(fd));
-      } catch (err) {
-        this.#closing = undefined;
-        throw err;
-      }
-      this.#fd = -1;
-      collected.unregister(this);
-      this.emit('close');
     })();
-    return this.#closing;
+  }
+
+  appendFile(_data: unknown, _options?: unknown): Promise<void> {
+    return (this.writeFile as (...a: unknown[]) => Promise<void>)(...arguments);
+  }
+
+  /**
+   * Node's close, with the CLOSE on the ring: at once when nothing is in
+   * flight, else by the last op to finish. Closing twice gives the same promise.
+   */
+  close = (): Promise<void> => {
+    const s = this.#s;
+    if (s[parts!.kFd] === -1) return Promise.resolve();
+    if (s[parts!.kClosePromise]) return s[parts!.kClosePromise] as Promise<void>;
+    const done = (--(s[parts!.kRefs] as number) === 0 ? this.#closeFd() : new Promise<void>((resolve, reject) => (this.#closed = { resolve, reject }))).finally(() => {
+      s[parts!.kClosePromise] = undefined;
+    });
+    s[parts!.kClosePromise] = done;
+    this.emit('close');
+    return done;
   };
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  /** Takes the fd from Node's native handle (so it will not close it again) and closes it on the ring. */
+  #closeFd(): Promise<void> {
+    const s = this.#s;
+    const fd = s[parts!.kFd] as number;
+    s[parts!.kFd] = -1;
+    (s[parts!.kHandle] as { releaseFD(): void }).releaseFD();
+    if (this.#ring.closed) return new Promise((resolve, reject) => fs.close(fd, (err) => (err ? reject(err) : resolve())));
+    return this.#ring.submit(op.close(fd)).then(() => undefined);
   }
 }

@@ -29,18 +29,6 @@ export const nodeLine = {
   /** Node 26 names the path in readFile's read errors (`EISDIR: ..., read '<path>'`, with `path`). */
   readFileReadErrorHasPath: major >= 26,
   /**
-   * FileHandle.read checks `position` (an integer or bigint >= -1, else
-   * ERR_OUT_OF_RANGE / ERR_INVALID_ARG_TYPE) from Node 22 on; Node 20 reads
-   * at the current position for anything that is not a safe integer >= 0.
-   */
-  fileHandleReadValidatesPosition: major >= 22,
-  /**
-   * Node 26 makes closing a FileHandle on garbage collection an error
-   * (ERR_INVALID_STATE, thrown as an uncaught exception) where earlier lines
-   * warn (DEP0137).
-   */
-  gcCloseThrows: major >= 26,
-  /**
    * The exports of the running Node's fs/promises, in its order. Calls we have
    * no ring path for and that older lines lack (`glob` from 22, `mkdtempDisposable`
    * from 24) are taken from it as they are, so the list is always the running Node's.

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import node from 'node:fs/promises';
 import { chain, op, runChain, sys, uapi, type Ring } from '@uring/core';
 import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, statsFromRaw, throwIfAborted, toStats } from './compat';
-import { FileHandle } from './filehandle';
+import { adoptNodeFileHandle, FileHandle } from './filehandle';
 import { readSmallFile, writeSmallFile } from './readfile';
 import { nodeLine } from './node';
 import { baseRing, chainOptions, kernelHas, ringOrNode } from './ring';
@@ -29,10 +29,10 @@ export async function open(path: fs.PathLike, flags?: string | number, mode?: fs
   const f = fast(path);
   const fl = parseFlags(flags, fs.constants.O_RDONLY);
   const md = parseMode(mode, 0o666);
-  if (!f || fl === undefined || md === undefined) return (await node.open(path, flags, mode)) as unknown as FileHandle;
+  if (!f || fl === undefined || md === undefined || !(await adoptNodeFileHandle())) return (await node.open(path, flags, mode)) as unknown as FileHandle;
   const [ring, p] = f;
   const fd = await ring.submit(op.openat(p, fl | O_CLOEXEC, md));
-  return new FileHandle(fd, baseRing(ring), p);
+  return new FileHandle(fd, baseRing(ring));
 }
 
 // stat and lstat return the ring's promise itself (no async frame): they are called by the thousand.

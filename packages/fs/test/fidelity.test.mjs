@@ -5,7 +5,24 @@ import fs from 'node:fs';
 import nodeFsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import uring from '@uring/fs/promises';
+
+/** What a call gave: its result (prototype included) or its error's code and class. */
+async function outcome(call) {
+  try {
+    const r = await call();
+    return { proto: r === undefined ? 'none' : Object.getPrototypeOf(r) === null ? null : 'object', value: r && typeof r === 'object' ? JSON.stringify({ ...r }) : r };
+  } catch (e) {
+    return { error: e.code ?? e.name, type: e.constructor.name };
+  }
+}
+
+const hasWebStream = await nodeFsp.open('/dev/null').then(async (h) => {
+  const has = typeof h.readableWebStream === 'function';
+  await h.close();
+  return has;
+});
 
 describe('@uring/fs/promises: what Node\'s own tests pin down', () => {
   let dir;
@@ -36,4 +53,132 @@ describe('@uring/fs/promises: what Node\'s own tests pin down', () => {
       });
     }
   });
+
+  /** Runs `call` on a handle of each implementation, on files with the same content: same outcome, same bytes after. */
+  async function sameOnHandles(label, call, flags = 'r+') {
+    const got = [];
+    for (const impl of [nodeFsp, uring]) {
+      const f = path.join(dir, `${impl === uring ? 'u' : 'n'}-${label.replace(/\W/g, '_')}`);
+      fs.writeFileSync(f, 'abcdefgh');
+      const h = await impl.open(f, flags);
+      const r = await outcome(() => call(h));
+      await h.close();
+      got.push([r, fs.readFileSync(f, 'latin1')]);
+    }
+    expect(got[1], label).to.deep.equal(got[0]);
+  }
+
+  describe('FileHandle', () => {
+    const one = () => Buffer.from('Z');
+    const cases = {
+      'write at NaN': (h) => h.write(one(), 0, 1, NaN),
+      'write at -5': (h) => h.write(one(), 0, 1, -5),
+      'write at 2^53': (h) => h.write(one(), 0, 1, 2 ** 53),
+      'write at a bigint': (h) => h.write(one(), 0, 1, 3n),
+      'write of a string at 2 in hex': (h) => h.write('abc', 2, 'hex'),
+      'write of a string with an unknown encoding': (h) => h.write('abc', 2, 'nope'),
+      'write with offset past the end': (h) => h.write(one(), 2),
+      'write with length -1': (h) => h.write(one(), 0, -1),
+      'read at -3': (h) => h.read(Buffer.alloc(4), 0, 4, -3),
+      'read of 0 bytes': (h) => h.read(Buffer.alloc(4), 0, 0, 0),
+      'read into an empty buffer': (h) => h.read(Buffer.alloc(0), 0, 0, 0),
+      'readv at -3': (h) => h.readv([Buffer.alloc(2)], -3),
+      'readv([])': (h) => h.readv([]),
+      'writev([])': (h) => h.writev([]),
+      'writev at 1.5': (h) => h.writev([one()], 1.5),
+      'read, plain': (h) => h.read(Buffer.alloc(4), 0, 4, 1),
+      'write, plain': (h) => h.write(one(), 0, 1, 1),
+      'readv, plain': (h) => h.readv([Buffer.alloc(2), Buffer.alloc(3)], 1),
+      'writev, plain': (h) => h.writev([one(), one()], 6),
+      "writeFile(buf, 'bogus')": (h) => h.writeFile(one(), 'bogus'),
+      'writeFile with flush 1': (h) => h.writeFile('x', { flush: 1 }),
+      'readFile with encoding buffer': (h) => h.readFile('buffer'),
+      'truncate to 1.5': (h) => h.truncate(1.5),
+      'stat with bigint 1': (h) => h.stat({ bigint: 1 }).then((s) => typeof s.size),
+      'a closed handle before bad arguments (write)': (h) => h.close().then(() => h.write(one(), 0, 1, NaN)),
+      'a closed handle before bad arguments (read)': (h) => h.close().then(() => h.read('nope')),
+      'a closed handle before bad arguments (writeFile)': (h) => h.close().then(() => h.writeFile(5)),
+      'a closed handle (readFile)': (h) => h.close().then(() => h.readFile()),
+      'a method on another object': (h) => h.stat.call({}),
+    };
+    for (const [label, call] of Object.entries(cases)) it(`${label}: as Node`, () => sameOnHandles(label, call));
+
+    it("is an instance of Node's own FileHandle class", async () => {
+      const n = await nodeFsp.open(__filenameOf(dir));
+      const h = await uring.open(__filenameOf(dir));
+      expect(h).to.be.an.instanceof(n.constructor);
+      await Promise.all([n.close(), h.close()]);
+    });
+
+    it("node:fs/promises' readFile(fh) and writeFile(fh) take it", async () => {
+      const f = __filenameOf(dir);
+      const h = await uring.open(f, 'r+');
+      expect(await nodeFsp.readFile(h, 'utf8')).to.equal('abcdefgh');
+      await nodeFsp.writeFile(h, 'XY');
+      await h.close();
+      expect(fs.readFileSync(f, 'utf8')).to.equal('abcdefghXY');
+    });
+
+    it('fs.createReadStream and fs.createWriteStream take it as their fd, and close it', async () => {
+      const f = __filenameOf(dir);
+      const r = await uring.open(f);
+      const chunks = [];
+      for await (const c of fs.createReadStream(null, { fd: r })) chunks.push(c);
+      expect(Buffer.concat(chunks).toString()).to.equal('abcdefgh');
+      expect(r.fd).to.equal(-1);
+      const w = await uring.open(f, 'w');
+      await new Promise((resolve, reject) => fs.createWriteStream(null, { fd: w }).on('error', reject).on('close', resolve).end('written'));
+      expect(fs.readFileSync(f, 'utf8')).to.equal('written');
+      expect(w.fd).to.equal(-1);
+    });
+
+    it('moves to a worker in a transfer list, and is closed here after', async () => {
+      const h = await uring.open(__filenameOf(dir));
+      const w = new Worker(`const { parentPort, workerData } = require('node:worker_threads');
+        workerData.h.readFile('utf8').then(async (t) => { await workerData.h.close(); parentPort.postMessage(t); });`, { eval: true, workerData: { h }, transferList: [h] });
+      const [text] = await new Promise((resolve, reject) => w.once('message', (m) => resolve([m])).once('error', reject));
+      expect(text).to.equal('abcdefgh');
+      expect(h.fd).to.equal(-1);
+      const e = await h.read(Buffer.alloc(1), 0, 1, 0).catch((err) => err);
+      expect(e.code).to.equal('EBADF');
+    });
+
+    it('cannot be transferred while an op is in flight, as Node says', async () => {
+      const h = await uring.open(__filenameOf(dir));
+      const reading = h.read(Buffer.alloc(1), 0, 1, 0);
+      const { port1 } = new MessageChannel();
+      expect(() => port1.postMessage(h, [h])).to.throw(/Cannot transfer FileHandle while in use/);
+      await reading;
+      await h.close();
+      port1.close();
+    });
+
+    if (hasWebStream) {
+      it("readableWebStream: a second call, or one after close, is Node's ERR_INVALID_STATE", async () => {
+        const errs = [];
+        for (const impl of [nodeFsp, uring]) {
+          const h = await impl.open(__filenameOf(dir));
+          const chunks = [];
+          const stream = h.readableWebStream();
+          const second = await outcome(() => h.readableWebStream());
+          for await (const c of stream) chunks.push(Buffer.from(c));
+          expect(Buffer.concat(chunks).toString()).to.equal('abcdefgh');
+          await h.close();
+          const g = await impl.open(__filenameOf(dir));
+          await g.close();
+          errs.push([second, await outcome(() => g.readableWebStream())]);
+        }
+        expect(errs[1]).to.deep.equal(errs[0]);
+        expect(errs[1][0].error).to.equal('ERR_INVALID_STATE');
+      });
+    }
+  });
 });
+
+/** A fresh file with 'abcdefgh' in `dir`. */
+let serial = 0;
+function __filenameOf(dir) {
+  const f = path.join(dir, `f${serial++}`);
+  fs.writeFileSync(f, 'abcdefgh');
+  return f;
+}
