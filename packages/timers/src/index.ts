@@ -7,5 +7,4 @@ export { setTimeout, setImmediate, setInterval, scheduler, type TimerOptions } f
 export { sleep, sleepUntil, countOrTimeout, withTimeout, type Clock } from './kernel';
 export { timer, interval, deadline } from './rx';
 export { isNative } from './queue';
-export { TimerQueue } from './clock';
 export * as promises from './promises';

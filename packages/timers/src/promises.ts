@@ -4,7 +4,8 @@
  */
 import { AbortError, invalidArgType } from '@uring/core';
 import * as nodeTimers from 'node:timers/promises';
-import { now, timerQueue } from './queue';
+import { Timer } from './clock';
+import { timerQueue } from './queue';
 
 const TIMEOUT_MAX = 2 ** 31 - 1;
 
@@ -43,6 +44,10 @@ function checkOptions(options: unknown): { signal?: AbortSignal; ref: boolean } 
 
 const aborted = (signal: AbortSignal) => new AbortError(undefined, { cause: signal.reason });
 
+/** One shared promise executor: it parks `resolve` here, so a timer allocates no closure of its own. */
+let parked: (value: unknown) => void = () => {};
+const park = (resolve: (value: never) => void) => void (parked = resolve as (value: unknown) => void);
+
 /** Resolves with `value` after `delay` ms. */
 export function setTimeout<T = void>(delay?: number, value?: T, options?: TimerOptions): Promise<T> {
   let signal: AbortSignal | undefined;
@@ -56,24 +61,27 @@ export function setTimeout<T = void>(delay?: number, value?: T, options?: TimerO
   if (signal?.aborted) return Promise.reject(aborted(signal));
   const queue = timerQueue();
   if (!queue) return nodeTimers.setTimeout(delay, value, options);
-  const deadline = now() + coerceDelay(delay);
+  const ms = coerceDelay(delay);
   if (signal === undefined) {
-    // The common case allocates a promise and one closure, like Node's own.
-    return new Promise<T>((resolve) => void queue.add(deadline, () => resolve(value as T), ref));
+    // The common case allocates a promise and a timer, less than Node's own.
+    const promise = new Promise<T>(park);
+    queue.schedule(new Timer(parked, value, ref), ms);
+    return promise;
   }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
-      queue.cancel(entry);
+      queue.cancel(timer);
       reject(aborted(signal!));
     };
-    const entry = queue.add(
-      deadline,
-      () => {
+    const timer = new Timer(
+      (v) => {
         signal!.removeEventListener('abort', onAbort);
-        resolve(value as T);
+        resolve(v as T);
       },
+      value,
       ref,
     );
+    queue.schedule(timer, ms);
     signal!.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -96,16 +104,18 @@ export async function* setInterval<T = void>(delay?: number, value?: T, options:
   const ms = coerceDelay(delay);
   let pending = 0;
   let wake: (() => void) | undefined;
-  let next = now() + ms;
-  const tick = () => {
-    pending++;
-    // The next deadline follows the last one, so ticks do not drift.
-    next += ms;
-    entry = queue.add(next, tick, ref);
-    wake?.();
-    wake = undefined;
-  };
-  let entry = queue.add(next, tick, ref);
+  // One timer, re-scheduled at each tick: the next deadline follows the last one, so ticks do not drift.
+  const timer = new Timer(
+    () => {
+      pending++;
+      queue.schedule(timer, ms, timer.deadline + ms);
+      wake?.();
+      wake = undefined;
+    },
+    undefined,
+    ref,
+  );
+  queue.schedule(timer, ms);
   const onAbort = () => {
     wake?.();
     wake = undefined;
@@ -118,7 +128,7 @@ export async function* setInterval<T = void>(delay?: number, value?: T, options:
     }
     throw aborted(signal);
   } finally {
-    queue.cancel(entry);
+    queue.cancel(timer);
     signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -20,6 +20,3 @@ export function timerQueue(): TimerQueue | undefined {
 export function isNative(): boolean {
   return isAvailable();
 }
-
-/** Now in ms on the monotonic clock the timer queue keys on. */
-export const now = (): number => performance.now();

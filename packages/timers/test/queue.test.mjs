@@ -1,0 +1,122 @@
+// The timer queue as a user meets it: memory held by aborted timers, whether a pending timer keeps the
+// process alive, and delivery on time while an unrelated Node timer is pending (on every Node line).
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { defaultRing } from '@uring/core';
+import { setTimeout, setInterval, timer, interval } from '@uring/timers';
+
+const pkgDir = fileURLToPath(new URL('..', import.meta.url));
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+function child(code, flags = []) {
+  return spawnSync(process.execPath, [...flags, '--input-type=module', '-e', code], { cwd: pkgDir, encoding: 'utf8', timeout: 20_000 });
+}
+
+describe('@uring/timers queue', () => {
+  it('30,000 aborted one-hour timers are freed at once: the heap does not grow by their size', () => {
+    // Before: every aborted entry stayed in the heap with its closure and promise until its deadline: ~80 MiB for
+    // 30k here (100k: 260 MiB), where node:timers/promises grows ~1.5 MiB. The bound is generous.
+    const r = child(
+      `import { setTimeout } from '@uring/timers';
+       import { defaultRing } from '@uring/core';
+       gc(); const before = process.memoryUsage().heapUsed;
+       const ps = [];
+       for (let i = 0; i < 30_000; i++) {
+         const ac = new AbortController();
+         ps.push(setTimeout(3_600_000, i, { signal: ac.signal }).catch((e) => e.name));
+         ac.abort();
+       }
+       const names = new Set(await Promise.all(ps)); ps.length = 0;
+       await new Promise((r) => globalThis.setTimeout(r, 20));
+       gc(); const after = process.memoryUsage().heapUsed;
+       console.log(JSON.stringify({ names: [...names], grewMiB: (after - before) / 2 ** 20, inflight: defaultRing().inflight }));`,
+      ['--expose-gc'],
+    );
+    expect(r.status, r.stderr).to.equal(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.names).to.deep.equal(['AbortError']);
+    expect(out.grewMiB).to.be.below(24);
+    expect(out.inflight, 'no kernel timeout left for timers that are all gone').to.equal(0);
+  });
+
+  // Each program prints the short timer's value, or nothing if the process exited with it pending.
+  const programs = {
+    'a long timer aborted, then a short one': `
+      const ac = new AbortController();
+      setTimeout(3_600_000, 'long', { signal: ac.signal }).catch(() => {});
+      await setTimeout(1);
+      ac.abort();
+      setTimeout(30, 'fired').then(console.log);`,
+    'an unref\'d long timer, then a short ref\'d one': `
+      setTimeout(3_600_000, 'long', { ref: false });
+      await setTimeout(1);
+      setTimeout(30, 'fired').then(console.log);`,
+    'a short timer aborted while a later one waits': `
+      const ac = new AbortController();
+      setTimeout(5, 'short', { signal: ac.signal }).catch(() => {});
+      setTimeout(60, 'fired').then(console.log);
+      ac.abort();`,
+    'an interval broken off, then a short timer': `
+      for await (const _ of setInterval(2)) break;
+      setTimeout(30, 'fired').then(console.log);`,
+  };
+  for (const [name, body] of Object.entries(programs)) {
+    it(`a ref'd timer keeps the process alive until it fires: ${name} (12 runs)`, () => {
+      const code = `import { setTimeout, setInterval } from '@uring/timers';\n${body}`;
+      const outs = Array.from({ length: 12 }, () => child(code));
+      for (const r of outs) expect(r.status, r.stderr).to.equal(0);
+      expect(outs.filter((r) => r.stdout.trim() !== 'fired').length, 'runs that exited before the timer fired').to.equal(0);
+    });
+  }
+
+  it('an unref\'d timer alone still lets the process exit at once', () => {
+    const t0 = process.hrtime.bigint();
+    const r = child(`import { setTimeout } from '@uring/timers';
+      const ac = new AbortController();
+      setTimeout(100, 'a', { signal: ac.signal }).catch(() => {});
+      ac.abort();
+      setTimeout(60_000, 'b', { ref: false }).then(console.log);
+      console.log('bye');`);
+    expect(r.stdout.trim()).to.equal('bye');
+    expect(ms(t0)).to.be.below(10_000);
+  });
+
+  describe('delivery while an unrelated Node timer is pending', () => {
+    let hold;
+    beforeEach(() => {
+      hold = globalThis.setTimeout(() => {}, 2_000);
+    });
+    afterEach(() => globalThis.clearTimeout(hold));
+
+    it('a 20 ms timer reaches its await well before a pending 2 s Node timer', async () => {
+      await setTimeout(1); // the queue is set up
+      for (let i = 0; i < 3; i++) {
+        const t0 = process.hrtime.bigint();
+        expect(await setTimeout(20, i)).to.equal(i);
+        const took = ms(t0);
+        expect(took).to.be.at.least(20);
+        expect(took, `run ${i}`).to.be.below(500);
+      }
+    });
+
+    it('setInterval yields on time', async () => {
+      const t0 = process.hrtime.bigint();
+      let n = 0;
+      for await (const _ of setInterval(10)) if (++n === 3) break;
+      expect(ms(t0)).to.be.below(500);
+    });
+
+    it('observable timer and interval subscribers receive on time', async () => {
+      let t0 = process.hrtime.bigint();
+      expect(await firstValueFrom(timer(20))).to.equal(0);
+      expect(ms(t0)).to.be.below(500);
+      t0 = process.hrtime.bigint();
+      expect(await firstValueFrom(interval(10).pipe(take(3), toArray()))).to.deep.equal([0, 1, 2]);
+      expect(ms(t0)).to.be.below(500);
+      await setTimeout(5);
+      expect(defaultRing().inflight).to.equal(0);
+    });
+  });
+});
