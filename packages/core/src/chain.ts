@@ -146,7 +146,7 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
       const r = res[k] ?? 0;
       if (!settled[k]) {
         // A step that ran, when the chain's values go to nobody (abort, deadline): let go of what it made.
-        if (seen[k] && (aborted || timedOut)) specs[k]!.discard?.(r, ring);
+        if (seen[k] && (aborted || timedOut)) specs[k]!.discard?.(r);
         else settle(k, r); // a step that ran, or a skipped success (no CQE: its result is 0)
       }
       results[i] = values[k];
@@ -207,7 +207,7 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
       seen[k] = true;
       if (dropped) {
         settled[k] = true;
-        spec.discard?.(r, ring);
+        spec.discard?.(r);
       } else if (onStep) {
         settle(k, r);
         onStep(errs[k] ? { index: i, error: errs[k] } : { index: i, value: values[k] });
@@ -229,7 +229,7 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
   let onAbort: (() => void) | undefined;
   if (signal?.aborted) {
     // Never submitted: each step lets go of what it holds (a path, a fixed-file slot), as a dropped SQE does.
-    for (const spec of specs) spec.discard?.(-ECANCELED, ring);
+    for (const spec of specs) spec.discard?.(-ECANCELED);
     throw new AbortError(undefined, { cause: signal.reason });
   }
   handles = ring.startLinked(specs, sinks, { ...options, hard });

@@ -68,6 +68,11 @@ export function uringError(code: `ERR_URING_${string}`, message: string, cause?:
   return err;
 }
 
+/** An op the ring's close cancelled (or found still in flight). */
+export function closedError(): Error {
+  return uringError('ERR_URING_CLOSED', 'the ring was closed while this op was in flight');
+}
+
 const kTypes = ['string', 'function', 'number', 'object', 'Function', 'Object', 'boolean', 'bigint', 'symbol'];
 const classRe = /^([A-Z][a-z0-9]*)+$/;
 

@@ -21,7 +21,7 @@ export function observe<T>(spec: OpSpec<T> | (() => OpSpec<T>), options: CallOpt
         if (!more) final = true;
         if (subscriber.closed) {
           // Nobody listens any more: release what a success created (an accepted fd, ...).
-          s.discard?.(res, ring);
+          s.discard?.(res);
           return;
         }
         let value: T;

@@ -4,7 +4,6 @@
  * CQE arrives. Nothing happens until a ring submits it, so specs compose into
  * chains and can be submitted as promises or observables alike.
  */
-import type { Ring } from './ring';
 import { systemError } from './errors';
 import { IOSQE_ASYNC, IOSQE_BUFFER_SELECT, IOSQE_CQE_SKIP_SUCCESS, IOSQE_FIXED_FILE, IOSQE_IO_DRAIN } from './uapi';
 
@@ -35,7 +34,7 @@ export interface OpSpec<T = number> {
    * created (an fd from OPENAT, ACCEPT or SOCKET) and any scratch memory.
    * Each final CQE goes to exactly one of `complete` and `discard`, once.
    */
-  discard?(res: number, ring: Ring): void;
+  discard?(res: number): void;
 }
 
 /** Options every submission takes. */

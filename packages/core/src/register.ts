@@ -5,10 +5,14 @@
  */
 import { uringError } from './errors';
 import { iovecs } from './ops/common';
-import type { Ring } from './ring';
 import { sys } from './sys';
 import { IORING_RSRC_REGISTER_SPARSE, Register } from './uapi';
 import { validateBuffer, validateFd, validateInteger } from './validate';
+
+/** What registration needs of a ring: its io_uring_register(2) (Ring#register). */
+export interface Registrar {
+  register(opcode: number, arg: Uint8Array | null, nrArgs: number): number;
+}
 
 /** struct io_uring_rsrc_register and io_uring_rsrc_update2 are both 32 bytes. */
 const RSRC_SIZE = 32;
@@ -20,11 +24,11 @@ const RSRC_SIZE = 32;
  */
 export class FileTable {
   readonly size: number;
-  readonly #ring: Ring;
+  readonly #ring: Registrar;
   readonly #free: number[] = [];
   #next = 0;
 
-  constructor(ring: Ring, size: number) {
+  constructor(ring: Registrar, size: number) {
     validateInteger(size, 'size', 2, 65536);
     this.#ring = ring;
     this.size = size;
@@ -70,9 +74,9 @@ export class FileTable {
 /** Registered buffers: pinned once, then used by READ_FIXED / WRITE_FIXED by index. */
 export class BufferTable {
   readonly buffers: readonly ArrayBufferView[];
-  readonly #ring: Ring;
+  readonly #ring: Registrar;
 
-  constructor(ring: Ring, buffers: readonly ArrayBufferView[]) {
+  constructor(ring: Registrar, buffers: readonly ArrayBufferView[]) {
     if (!Array.isArray(buffers) || buffers.length === 0) throw uringError('ERR_URING_INVALID_BUFFERS', 'registerBuffers needs a non-empty array of buffers');
     buffers.forEach((b, i) => validateBuffer(b, `buffers[${i}]`));
     this.#ring = ring;
@@ -87,12 +91,12 @@ export class BufferTable {
 }
 
 /** Makes the kernel signal `fd` (an eventfd) on every completion (or only async ones). */
-export function registerEventfd(ring: Ring, fd: number, options: { async?: boolean } = {}): void {
+export function registerEventfd(ring: Registrar, fd: number, options: { async?: boolean } = {}): void {
   validateFd(fd);
   const arg = new Uint8Array(new Int32Array([fd]).buffer);
   ring.register(options.async ? Register.EVENTFD_ASYNC : Register.EVENTFD, arg, 1);
 }
 
-export function unregisterEventfd(ring: Ring): void {
+export function unregisterEventfd(ring: Registrar): void {
   ring.register(Register.UNREGISTER_EVENTFD, null, 0);
 }

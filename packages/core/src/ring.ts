@@ -1,25 +1,22 @@
 /**
- * The ring: a table of live ops indexed by user_data, SQEs written straight
- * into shared memory, one io_uring_enter per tick, and a libuv poll on the
- * ring fd that drains the CQ on the main thread.
+ * The ring: SQEs written straight into shared memory and submitted once per
+ * tick, with the ops' table (table.ts), the completion reaper (reaper.ts) and
+ * the wake-up on this thread's event loop (wakeup.ts) behind it.
  */
-import { AbortError, systemError, uringError } from './errors';
-import { completeDefault, sqeFlagsOf, type CqeSink, type OpSpec, type SubmitOptions } from './op';
+import { AbortError, closedError, systemError, uringError } from './errors';
+import { sqeFlagsOf, type CqeSink, type OpSpec, type SubmitOptions } from './op';
+import { Reaper, type MessageHandler } from './reaper';
 import { setupRing, type RingMemory, type RingOptions } from './setup';
-import { sys, type Native, type Pointer } from './sys';
+import { sys, type Native } from './sys';
+import { OpTable, UNTRACKED } from './table';
 import {
-  CQE,
-  CQE_SIZE,
   IORING_ASYNC_CANCEL_ANY,
-  IORING_CQE_F_MORE,
   IORING_ENTER_EXT_ARG,
   IORING_ENTER_GETEVENTS,
   IORING_ENTER_SQ_WAKEUP,
   IORING_SETUP_DEFER_TASKRUN,
   IORING_SETUP_SQPOLL,
-  IORING_SQ_CQ_OVERFLOW,
   IORING_SQ_NEED_WAKEUP,
-  IORING_SQ_TASKRUN,
   IOSQE_IO_HARDLINK,
   IOSQE_IO_LINK,
   Opcode,
@@ -27,37 +24,11 @@ import {
   SQE_SIZE,
 } from './uapi';
 import { prepRw, setOpFlags } from './sqe';
-import { MESSAGE_TAG } from './ops/misc';
 import { BufferTable, FileTable, registerEventfd, unregisterEventfd } from './register';
+import { Wakeup } from './wakeup';
 import { constants } from 'node:os';
-import { nodeLine } from './node';
 
 const { EINTR, EAGAIN, EBUSY, ECANCELED } = constants.errno;
-const UV_READABLE = 1;
-/** How many microtask rounds may reap inline before we let the event loop turn (so timers and sockets are not starved). */
-const INLINE_REAP_BUDGET = 64;
-/** CQEs dispatched before the rest wait for a microtask: what was settled is consumed (and dies young) first. */
-const REAP_CHUNK = 64;
-/** user_data high word for SQEs that have no op behind them (cancel-all at close). */
-const UNTRACKED = 0xffffffff;
-/** Does nothing: a setImmediate with it makes Node run a callback scope (and so the microtasks a completion queued). */
-const noop = () => {};
-const wakeNode = nodeLine.drainsMicrotasksAfterNativeCallback ? undefined : () => setImmediate(noop);
-
-/**
- * One live submission: where its CQEs go and everything the kernel may still
- * touch. A plain promise op keeps its resolve/reject here instead of a closure
- * (the hot path allocates no sink per op).
- */
-class LiveOp {
-  constructor(
-    readonly sink: CqeSink | null,
-    readonly spec: OpSpec<unknown>,
-    public ref: boolean,
-    readonly resolve: ((v: unknown) => void) | null,
-    readonly reject: ((e: unknown) => void) | null,
-  ) {}
-}
 
 /**
  * One shared promise executor: it parks resolve/reject here for submit() to
@@ -104,31 +75,20 @@ export class Ring implements Disposable {
 
   readonly #m: RingMemory;
   readonly #n: Native;
-  readonly #ops: (LiveOp | undefined)[] = [];
+  readonly #table: OpTable;
+  readonly #reaper: Reaper;
+  readonly #wakeup: Wakeup;
   #submissions = 0;
-  readonly #free: number[] = [];
   /** Our copy of the SQ tail; published to the kernel at flush. */
   #sqTail: number;
-  #cqHead: number;
   #pending = 0;
-  #inflight = 0;
-  #refs = 0;
-  #refd = false;
   #flushQueued = false;
-  #inlineBudget = INLINE_REAP_BUDGET;
   #closed = false;
   #closing = false;
   #files: FileTable | undefined;
-  #onMessage: ((value: number, data: number, flags: number) => void) | undefined;
   #buffers: BufferTable | undefined;
   readonly #fixedFiles: number;
-  readonly #poll: Uint8Array;
-  readonly #pollCb: unknown;
   readonly #flush = () => this.#flushTick();
-  #reapQueued = false;
-  readonly #reapMore = () => {
-    if (this.#reapQueued && !this.#closed) this.#reapSafely();
-  };
 
   constructor(options: RingOptions = {}) {
     this.#m = setupRing(options);
@@ -140,25 +100,14 @@ export class Ring implements Disposable {
     this.setupFlags = this.#m.flags;
     this.features = this.#m.features;
     this.#sqTail = this.#m.sq[this.#m.sqTail]!;
-    this.#cqHead = this.#m.cq[this.#m.cqHead]!;
-
-    const uv = this.#n.uv;
-    this.#poll = new Uint8Array(uv.pollSize);
-    this.#pollCb = uv.pollCallback((_h: Pointer, status: number) => {
-      if (status < 0) return;
-      this.#inlineBudget = INLINE_REAP_BUDGET;
-      this.#reapSafely();
-      wakeNode?.();
-    });
-    let rc = uv.pollInit(this.#poll, this.fd);
-    if (rc === 0) rc = uv.pollStart(this.#poll, UV_READABLE, this.#pollCb);
-    if (rc !== 0) {
-      uv.unregister(this.#pollCb);
+    try {
+      this.#wakeup = new Wakeup(this.fd, () => this.#reaper.onReadable());
+    } catch (err) {
       this.#unmap();
-      throw uringError('ERR_URING_POLL', `could not poll the ring fd on the libuv loop (uv error ${rc})`);
+      throw err;
     }
-    // An idle ring never keeps the process alive.
-    uv.unref(this.#poll);
+    this.#table = new OpTable(this.#wakeup);
+    this.#reaper = new Reaper(this.#m, this.#n, this.#table);
   }
 
   /** How many times queued SQEs were handed to the kernel (io_uring_enter, or an SQPOLL tail update): ops started in one tick go in one. */
@@ -168,7 +117,7 @@ export class Ring implements Disposable {
 
   /** Ops submitted (or prepared) whose final CQE has not arrived. */
   get inflight(): number {
-    return this.#inflight;
+    return this.#table.inflight;
   }
 
   get closed(): boolean {
@@ -190,7 +139,7 @@ export class Ring implements Disposable {
     return new Promise<T>((resolve, reject) => {
       const signal = options.signal;
       if (signal?.aborted) {
-        spec.discard?.(-ECANCELED, this); // never submitted: it lets go of what it holds
+        spec.discard?.(-ECANCELED); // never submitted: it lets go of what it holds
         return reject(new AbortError(undefined, { cause: signal.reason }));
       }
       let aborted = false;
@@ -201,10 +150,10 @@ export class Ring implements Disposable {
           if (more) return; // a single-shot promise only waits for the final CQE
           if (onAbort) signal!.removeEventListener('abort', onAbort);
           if (aborted) {
-            spec.discard?.(res, this);
+            spec.discard?.(res);
             return reject(new AbortError(undefined, { cause: signal!.reason }));
           }
-          this.#settle(spec, res, flags, resolve as (v: unknown) => void, reject);
+          this.#reaper.settle(spec, res, flags, resolve as (v: unknown) => void, reject);
         },
         options,
       );
@@ -216,15 +165,6 @@ export class Ring implements Disposable {
         signal.addEventListener('abort', onAbort, { once: true });
       }
     });
-  }
-
-  #settle(spec: OpSpec<unknown>, res: number, flags: number, resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
-    if (this.#closing && res === -ECANCELED) return reject(closedError());
-    try {
-      resolve(completeDefault(spec, res, flags));
-    } catch (err) {
-      reject(err);
-    }
   }
 
   /**
@@ -302,7 +242,7 @@ export class Ring implements Disposable {
     const m = this.#m;
     for (let t = start; t !== this.#sqTail; t = (t + 1) >>> 0) {
       const ud = m.sqes.getUint32((t & m.sqMask) * SQE_SIZE + SQE.userData, true);
-      this.#ops[ud]?.spec.discard?.(-ECANCELED, this); // gives back what its prep took
+      this.#table.ops[ud]?.spec.discard?.(-ECANCELED); // gives back what its prep took
       this.forget(ud);
       this.#pending--;
     }
@@ -311,19 +251,15 @@ export class Ring implements Disposable {
 
   /** Whether a pending op keeps the process alive (like a timer's ref/unref). */
   setRef(userData: number, ref: boolean): void {
-    const op = this.#ops[userData];
-    if (op === undefined || op.ref === ref) return;
-    op.ref = ref;
-    this.#refs += ref ? 1 : -1;
-    this.#updateRef();
+    this.#table.setRef(userData, ref);
   }
 
   /**
    * Receives MSG_RING messages sent to this ring by another (op.msgRing /
    * op.msgRingFd): `value` is the sender's value (or the slot of a sent fd), `data` its tag.
    */
-  onMessage(handler: ((value: number, data: number, flags: number) => void) | undefined): void {
-    this.#onMessage = handler;
+  onMessage(handler: MessageHandler | undefined): void {
+    this.#reaper.onMessage = handler;
   }
 
   /**
@@ -331,12 +267,8 @@ export class Ring implements Disposable {
    * IOSQE_CQE_SKIP_SUCCESS whose chain has completed): frees its slot and memory.
    */
   forget(userData: number): void {
-    const op = this.#ops[userData];
-    if (op === undefined) return;
-    this.#ops[userData] = undefined;
-    this.#free.push(userData);
-    this.#inflight--;
-    if (op.ref && --this.#refs === 0) this.#updateRef();
+    const op = this.#table.ops[userData];
+    if (op !== undefined) this.#table.remove(userData, op);
   }
 
   /** Cancels one op by user_data; resolves with 0, or rejects with ENOENT / EALREADY as the kernel says. */
@@ -400,7 +332,7 @@ export class Ring implements Disposable {
 
   /** Asks the kernel to cancel op `ud` (ASYNC_CANCEL) without waiting for its answer; the op's own CQE still comes. */
   abort(ud: number): void {
-    if (this.#closed || this.#ops[ud] === undefined) return;
+    if (this.#closed || this.#table.ops[ud] === undefined) return;
     this.#reserve(1);
     this.#prepare(
       {
@@ -447,15 +379,12 @@ export class Ring implements Disposable {
     const o = (this.#sqTail & m.sqMask) * SQE_SIZE;
     m.sqeBytes.fill(0, o, o + SQE_SIZE);
     spec.prep(m.sqes, o); // may throw: nothing is taken before it
-    const ud = this.#free.length > 0 ? this.#free.pop()! : this.#ops.length;
+    const ud = this.#table.add(sink, spec, ref, resolve, reject);
     m.sqes.setUint8(o + SQE.flags, m.sqes.getUint8(o + SQE.flags) | sqeFlags);
     m.sqes.setUint32(o + SQE.userData, ud, true);
     m.sqes.setUint32(o + SQE.userData + 4, 0, true);
     this.#sqTail = (this.#sqTail + 1) >>> 0;
-    this.#ops[ud] = new LiveOp(sink, spec, ref, resolve, reject);
     this.#pending++;
-    this.#inflight++;
-    if (ref && this.#refs++ === 0) this.#updateRef();
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       queueMicrotask(this.#flush);
@@ -467,13 +396,7 @@ export class Ring implements Disposable {
     this.#flushQueued = false;
     if (this.#closed) return;
     this.#submitPending();
-    // Fast completions (a NOP, a page-cached read) are often ready on return:
-    // reap them now rather than one loop turn later, within a budget so a
-    // serial await loop still lets the event loop run.
-    if (this.#inlineBudget > 0 && this.#cqReady()) {
-      this.#inlineBudget--;
-      this.#reapSafely();
-    }
+    this.#reaper.afterSubmit();
   }
 
   #submitPending(): void {
@@ -501,7 +424,7 @@ export class Ring implements Disposable {
       if (errno === EINTR) continue;
       if ((errno === EAGAIN || errno === EBUSY) && tries < 8) {
         // The CQ (or its overflow list) is full: reaping makes room.
-        this.#reap();
+        this.#reaper.reap();
         continue;
       }
       // Try again at the next completion or tick, never dropping the SQEs.
@@ -513,94 +436,6 @@ export class Ring implements Disposable {
     }
   }
 
-  // ---- completion -------------------------------------------------------
-
-  #cqReady(): boolean {
-    return Atomics.load(this.#m.cq, this.#m.cqTail) !== this.#cqHead;
-  }
-
-  /** Reaps, turning an exception in a sink into an uncaught exception rather than a native crash. */
-  #reapSafely(): void {
-    try {
-      this.#reap();
-    } catch (err) {
-      process.nextTick(() => {
-        throw err;
-      });
-    }
-  }
-
-  #reap(): void {
-    this.#reapQueued = false;
-    const m = this.#m;
-    const v = m.cqView;
-    let budget = REAP_CHUNK;
-    for (let rounds = 0; rounds < 64 && !this.#closed; rounds++) {
-      if (this.setupFlags & IORING_SETUP_DEFER_TASKRUN || Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
-        this.#n.enter(this.fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
-      }
-      // Acquire: CQE contents are valid once we have read the kernel's tail.
-      const tail = Atomics.load(m.cq, m.cqTail);
-      let head = this.#cqHead;
-      if (head === tail) {
-        if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_CQ_OVERFLOW) {
-          // Completions waiting in the kernel's overflow list: ask it to flush them into the CQ.
-          this.#n.enter(this.fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
-          continue;
-        }
-        break;
-      }
-      if (budget <= 0) {
-        // The values settled so far are consumed by the promise reactions now
-        // queued; reap the rest after them, so thousands of results (a Stats
-        // with four Dates each, say) are never alive at once for the GC to copy.
-        if (!this.#reapQueued) {
-          this.#reapQueued = true;
-          queueMicrotask(this.#reapMore);
-        }
-        return;
-      }
-      for (; head !== tail && budget > 0 && !this.#closed; budget--) {
-        const at = m.cqes + (head & m.cqMask) * CQE_SIZE;
-        const ud = v.getUint32(at + CQE.userData, true);
-        const udHigh = v.getUint32(at + CQE.userData + 4, true);
-        const res = v.getInt32(at + CQE.res, true);
-        const flags = v.getUint32(at + CQE.flags, true);
-        head = (head + 1) >>> 0;
-        this.#cqHead = head;
-        // Release: the CQE is copied out, so the kernel may reuse its slot.
-        Atomics.store(m.cq, m.cqHead, head);
-        this.#dispatch(ud, udHigh, res, flags);
-      }
-    }
-  }
-
-  #dispatch(ud: number, udHigh: number, res: number, flags: number): void {
-    if (udHigh === UNTRACKED) return;
-    if (udHigh === MESSAGE_TAG) return this.#onMessage?.(res, ud, flags);
-    const op = this.#ops[ud];
-    if (op === undefined) return;
-    const more = (flags & IORING_CQE_F_MORE) !== 0;
-    if (!more) {
-      this.#ops[ud] = undefined;
-      this.#free.push(ud);
-      this.#inflight--;
-      if (op.ref && --this.#refs === 0) this.#updateRef();
-    }
-    if (op.sink !== null) op.sink(res, flags, more);
-    else if (!more) this.#settle(op.spec, res, flags, op.resolve!, op.reject!);
-    else op.spec.more?.(res, flags);
-  }
-
-  #updateRef(): void {
-    if (this.#closed) return;
-    const want = this.#refs > 0;
-    if (want === this.#refd) return;
-    this.#refd = want;
-    if (want) this.#n.uv.ref(this.#poll);
-    else this.#n.uv.unref(this.#poll);
-  }
-
   // ---- lifecycle ---------------------------------------------------------
 
   /**
@@ -610,9 +445,10 @@ export class Ring implements Disposable {
   close(): void {
     if (this.#closed || this.#closing) return;
     this.#closing = true;
+    this.#reaper.closing = true;
     const m = this.#m;
     try {
-      if (this.#inflight > 0) {
+      if (this.#table.inflight > 0) {
         this.#reserve(1);
         const o = (this.#sqTail & m.sqMask) * SQE_SIZE;
         m.sqeBytes.fill(0, o, o + SQE_SIZE);
@@ -627,38 +463,24 @@ export class Ring implements Disposable {
         new DataView(ts.buffer).setBigInt64(8, 100_000_000n, true); // 100 ms per wait
         const arg = new Uint8Array(24); // struct io_uring_getevents_arg { u64 sigmask; u32 sigmask_sz; u32 pad; u64 ts }
         new DataView(arg.buffer).setBigUint64(16, this.#n.address(ts), true);
-        for (let i = 0; i < 20 && this.#inflight > 0; i++) {
+        for (let i = 0; i < 20 && this.#table.inflight > 0; i++) {
           this.#n.enter(this.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, arg, 24);
-          this.#reap();
+          this.#reaper.reap();
         }
       }
     } finally {
       this.#closed = true;
-      for (let ud = 0; ud < this.#ops.length; ud++) {
-        const op = this.#ops[ud];
-        if (op === undefined) continue;
+      this.#reaper.stop();
+      this.#table.clear((op) => {
         abandoned.push(op.spec.keep);
-        this.#ops[ud] = undefined;
         try {
           if (op.sink !== null) op.sink(-ECANCELED, 0, false);
           else op.reject!(closedError());
         } catch {
           // a sink that throws must not stop the others from settling
         }
-      }
-      this.#inflight = 0;
-      const uv = this.#n.uv;
-      uv.pollStop(this.#poll);
-      const poll = this.#poll;
-      const pollCb = this.#pollCb;
-      const closeCb: unknown = uv.closeCallback(() => {
-        // libuv is done with the handle now: its memory and callbacks may go.
-        keepAlive.delete(poll);
-        uv.unregister(pollCb);
-        uv.unregister(closeCb);
       });
-      keepAlive.add(poll);
-      uv.close(poll, closeCb);
+      this.#wakeup.close();
       this.#unmap();
       if (defaultRingInstance === this) defaultRingInstance = undefined;
     }
@@ -672,13 +494,6 @@ export class Ring implements Disposable {
     for (const map of this.#m.maps) this.#n.munmap(map.ptr, map.len);
     this.#n.close(this.fd);
   }
-}
-
-/** Poll handles waiting for uv_close's callback. */
-const keepAlive = new Set<Uint8Array>();
-
-function closedError(): Error {
-  return uringError('ERR_URING_CLOSED', 'the ring was closed while this op was in flight');
 }
 
 let defaultRingInstance: Ring | undefined;

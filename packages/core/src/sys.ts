@@ -1,6 +1,6 @@
 /**
- * The native calls, through koffi: the three io_uring syscalls, mmap, and the
- * libuv functions Node exports for polling the ring fd. Loaded lazily so that
+ * The native calls, through koffi: the three io_uring syscalls, mmap, and a
+ * libuv poll on the ring fd (koffi.node.poll). Loaded lazily so that
  * merely importing the package never touches the FFI.
  */
 import koffi from 'koffi';
@@ -32,22 +32,16 @@ export interface Native {
   view(ptr: Pointer, length: number): ArrayBuffer;
   /** The address of a Buffer's or typed array's bytes (its byteOffset included). */
   address(buf: ArrayBufferView | ArrayBuffer): Pointer;
-  uv: Libuv;
+  /** Polls `fd` for reading; `cb` runs on this thread with libuv's status (negative on error). */
+  poll(fd: number, cb: (status: number) => void): PollHandle;
 }
 
-export interface Libuv {
-  defaultLoop(): Pointer;
-  pollSize: number;
-  pollInit(handle: Uint8Array, fd: number): number;
-  pollStart(handle: Uint8Array, events: number, cb: unknown): number;
-  pollStop(handle: Uint8Array): number;
-  ref(handle: Uint8Array): void;
-  unref(handle: Uint8Array): void;
-  close(handle: Uint8Array, cb: unknown): void;
-  /** Register a JS function as the uv_poll_cb of a handle. */
-  pollCallback(fn: (handle: Pointer, status: number, events: number) => void): unknown;
-  closeCallback(fn: (handle: Pointer) => void): unknown;
-  unregister(cb: unknown): void;
+/** A uv_poll on this thread's libuv loop (koffi.node.poll: the loop comes from napi_get_uv_event_loop, so a worker polls on its own). */
+export interface PollHandle {
+  ref(): void;
+  unref(): void;
+  /** uv_poll_stop and uv_close; libuv frees the handle after the loop lets go (at thread exit too, if never called). */
+  close(): void;
 }
 
 const PROT_READ = 1;
@@ -57,7 +51,6 @@ const MAP_PRIVATE = 0x02;
 const MAP_ANONYMOUS = 0x20;
 const MAP_POPULATE = 0x8000;
 const MAP_FAILED = 0xffffffffffffffffn;
-const UV_POLL = 8; // uv_handle_type
 const MADV_HUGEPAGE = 14;
 const F_SETPIPE_SZ = 1031;
 const HUGE_PAGE = 2 * 1024 * 1024;
@@ -83,18 +76,6 @@ function load(): Native {
   const madvise = libc.func('int madvise(uint64_t addr, size_t length, int advice)');
   const fcntl = libc.func('int fcntl(int fd, int cmd, int arg)');
 
-  // Node links libuv statically and exports its symbols: look them up in the process itself.
-  const self = koffi.load(null as unknown as string);
-  const PollCb = koffi.proto('void uring_uv_poll_cb(void *handle, int status, int events)');
-  const CloseCb = koffi.proto('void uring_uv_close_cb(void *handle)');
-  const uvDefaultLoop = self.func('void *uv_default_loop()');
-  const uvHandleSize = self.func('size_t uv_handle_size(int type)');
-  const uvPollInit = self.func('int uv_poll_init(void *loop, void *handle, int fd)');
-  const uvPollStart = self.func('int uv_poll_start(void *handle, int events, uring_uv_poll_cb *cb)');
-  const uvPollStop = self.func('int uv_poll_stop(void *handle)');
-  const uvRef = self.func('void uv_ref(void *handle)');
-  const uvUnref = self.func('void uv_unref(void *handle)');
-  const uvClose = self.func('void uv_close(void *handle, uring_uv_close_cb *cb)');
 
   return {
     setup: (entries, params) => Number(syscall(SYS_io_uring_setup, 'uint32_t', entries, 'void *', params)),
@@ -120,18 +101,6 @@ function load(): Native {
     isMainThread: () => gettid() === process.pid,
     view: (ptr, length) => koffi.view(ptr, length) as ArrayBuffer,
     address: (buf) => koffi.address(buf) as Pointer,
-    uv: {
-      defaultLoop: () => uvDefaultLoop() as Pointer,
-      pollSize: Number(uvHandleSize(UV_POLL)),
-      pollInit: (handle, fd) => uvPollInit(uvDefaultLoop(), handle, fd) as number,
-      pollStart: (handle, events, cb) => uvPollStart(handle, events, cb) as number,
-      pollStop: (handle) => uvPollStop(handle) as number,
-      ref: (handle) => uvRef(handle),
-      unref: (handle) => uvUnref(handle),
-      close: (handle, cb) => uvClose(handle, cb),
-      pollCallback: (fn) => koffi.register(fn, koffi.pointer(PollCb)),
-      closeCallback: (fn) => koffi.register(fn, koffi.pointer(CloseCb)),
-      unregister: (cb) => koffi.unregister(cb as never),
-    },
+    poll: (fd, cb) => koffi.node.poll(fd, { readable: true }, cb as never) as PollHandle,
   };
 }

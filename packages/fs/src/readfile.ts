@@ -79,7 +79,7 @@ class Recorded implements OpSpec<void> {
   }
   discard(res: number): void {
     this.res = res;
-    this.inner.discard?.(res, this.ring);
+    this.inner.discard?.(res);
   }
 }
 

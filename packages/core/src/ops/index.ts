@@ -66,9 +66,9 @@ export {
   fixedFdInstall,
   type FutexWait,
   futexWake,
-  MESSAGE_TAG,
   P_PID,
   WEXITED,
   WNOWAIT,
   type WaitidResult,
 } from './misc';
+export { MESSAGE_TAG } from '../table';

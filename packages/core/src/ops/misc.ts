@@ -4,10 +4,8 @@ import type { OpSpec } from '../op';
 import { prepRw, setAddr3, setBufIndex, setFileIndex, setOpFlags, setSpliceFdIn } from '../sqe';
 import { IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC, IORING_MSG_DATA, IORING_MSG_SEND_FD, IOSQE_FIXED_FILE, Opcode } from '../uapi';
 import { validateBuffer, validateFd, validateInteger, validateUint32 } from '../validate';
+import { MESSAGE_TAG } from '../table';
 import { addressOf, closeLeaked } from './common';
-
-/** user_data high word of a MSG_RING message, so the target ring routes it to `ring.onMessage`. */
-export const MESSAGE_TAG = 0xfffffffe;
 
 /**
  * Legacy provided buffers: `count` buffers of `size` bytes from `memory`, ids

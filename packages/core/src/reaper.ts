@@ -1,0 +1,155 @@
+/**
+ * The completion reaper: drains the CQ ring from shared memory and hands each
+ * CQE to its op in the submission table (a sink, or a promise's resolve and
+ * reject), in chunks so a flood of results never lives all at once.
+ */
+import { constants } from 'node:os';
+import { closedError } from './errors';
+import { completeDefault, type OpSpec } from './op';
+import type { RingMemory } from './setup';
+import type { Native } from './sys';
+import { MESSAGE_TAG, UNTRACKED, type OpTable } from './table';
+import { CQE, CQE_SIZE, IORING_CQE_F_MORE, IORING_ENTER_GETEVENTS, IORING_SETUP_DEFER_TASKRUN, IORING_SQ_CQ_OVERFLOW, IORING_SQ_TASKRUN } from './uapi';
+
+const { ECANCELED } = constants.errno;
+/** How many microtask rounds may reap inline before we let the event loop turn (so timers and sockets are not starved). */
+const INLINE_REAP_BUDGET = 64;
+/** CQEs dispatched before the rest wait for a microtask: what was settled is consumed (and dies young) first. */
+const REAP_CHUNK = 64;
+
+export type MessageHandler = (value: number, data: number, flags: number) => void;
+
+export class Reaper {
+  /** Receives MSG_RING messages (CQEs tagged MESSAGE_TAG). */
+  onMessage: MessageHandler | undefined;
+  /** Set while the ring closes: an op cancelled by the close fails with ERR_URING_CLOSED. */
+  closing = false;
+  #stopped = false;
+  #inlineBudget = INLINE_REAP_BUDGET;
+  #reapQueued = false;
+  /** Our copy of the CQ head (only we write it). */
+  #cqHead: number;
+  readonly #m: RingMemory;
+  readonly #n: Native;
+  readonly #fd: number;
+  readonly #deferTaskrun: boolean;
+  readonly #table: OpTable;
+  readonly #reapMore = () => {
+    if (this.#reapQueued && !this.#stopped) this.#reapSafely();
+  };
+
+  constructor(m: RingMemory, n: Native, table: OpTable) {
+    this.#m = m;
+    this.#n = n;
+    this.#fd = m.fd;
+    this.#deferTaskrun = (m.flags & IORING_SETUP_DEFER_TASKRUN) !== 0;
+    this.#table = table;
+    this.#cqHead = m.cq[m.cqHead]!;
+  }
+
+  /** The ring fd polled readable: CQEs are ready (a new loop turn, so the inline budget starts over). */
+  onReadable(): void {
+    this.#inlineBudget = INLINE_REAP_BUDGET;
+    this.#reapSafely();
+  }
+
+  /**
+   * Just after a submission: fast completions (a NOP, a page-cached read) are
+   * often ready on return; reap them now rather than one loop turn later,
+   * within a budget so a serial await loop still lets the event loop run.
+   */
+  afterSubmit(): void {
+    if (this.#inlineBudget > 0 && this.#ready()) {
+      this.#inlineBudget--;
+      this.#reapSafely();
+    }
+  }
+
+  /** No more dispatching: the ring is gone. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** Settles a promise op with its final CQE. */
+  settle(spec: OpSpec<unknown>, res: number, flags: number, resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
+    if (this.closing && res === -ECANCELED) return reject(closedError());
+    try {
+      resolve(completeDefault(spec, res, flags));
+    } catch (err) {
+      reject(err);
+    }
+  }
+
+  #ready(): boolean {
+    return Atomics.load(this.#m.cq, this.#m.cqTail) !== this.#cqHead;
+  }
+
+  /** Reaps, turning an exception in a sink into an uncaught exception rather than a native crash. */
+  #reapSafely(): void {
+    try {
+      this.reap();
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  }
+
+  reap(): void {
+    this.#reapQueued = false;
+    const m = this.#m;
+    const v = m.cqView;
+    let budget = REAP_CHUNK;
+    for (let rounds = 0; rounds < 64 && !this.#stopped; rounds++) {
+      if (this.#deferTaskrun || Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
+        this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
+      }
+      // Acquire: CQE contents are valid once we have read the kernel's tail.
+      const tail = Atomics.load(m.cq, m.cqTail);
+      let head = this.#cqHead;
+      if (head === tail) {
+        if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_CQ_OVERFLOW) {
+          // Completions waiting in the kernel's overflow list: ask it to flush them into the CQ.
+          this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
+          continue;
+        }
+        break;
+      }
+      if (budget <= 0) {
+        // The values settled so far are consumed by the promise reactions now
+        // queued; reap the rest after them, so thousands of results (a Stats
+        // with four Dates each, say) are never alive at once for the GC to copy.
+        if (!this.#reapQueued) {
+          this.#reapQueued = true;
+          queueMicrotask(this.#reapMore);
+        }
+        return;
+      }
+      for (; head !== tail && budget > 0 && !this.#stopped; budget--) {
+        const at = m.cqes + (head & m.cqMask) * CQE_SIZE;
+        const ud = v.getUint32(at + CQE.userData, true);
+        const udHigh = v.getUint32(at + CQE.userData + 4, true);
+        const res = v.getInt32(at + CQE.res, true);
+        const flags = v.getUint32(at + CQE.flags, true);
+        head = (head + 1) >>> 0;
+        this.#cqHead = head;
+        // Release: the CQE is copied out, so the kernel may reuse its slot.
+        Atomics.store(m.cq, m.cqHead, head);
+        this.#dispatch(ud, udHigh, res, flags);
+      }
+    }
+  }
+
+  #dispatch(ud: number, udHigh: number, res: number, flags: number): void {
+    if (udHigh === UNTRACKED) return;
+    if (udHigh === MESSAGE_TAG) return this.onMessage?.(res, ud, flags);
+    const table = this.#table;
+    const op = table.ops[ud];
+    if (op === undefined) return;
+    const more = (flags & IORING_CQE_F_MORE) !== 0;
+    if (!more) table.remove(ud, op);
+    if (op.sink !== null) op.sink(res, flags, more);
+    else if (!more) this.settle(op.spec, res, flags, op.resolve!, op.reject!);
+    else op.spec.more?.(res, flags);
+  }
+}

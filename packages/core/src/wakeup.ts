@@ -1,0 +1,66 @@
+/**
+ * The ring's wake-up: a poll on the ring fd (POLLIN when CQEs are ready) on
+ * the libuv loop of the thread that made the ring, referenced only while an op
+ * that keeps the process alive is pending.
+ */
+import { uringError } from './errors';
+import { nodeLine } from './node';
+import { sys, type PollHandle } from './sys';
+
+/** Does nothing: a setImmediate with it makes Node run a callback scope (and so the microtasks a completion queued). */
+const noop = () => {};
+/** `resolved.then(f)` queues a microtask without the async-context bookkeeping of Node's queueMicrotask. */
+const resolved = Promise.resolve();
+
+export class Wakeup {
+  readonly #handle: PollHandle;
+  #refd = true;
+  #want = false;
+  #hops = 0;
+  #closed = false;
+  /**
+   * Applies #want two microtasks after it changed: the promise reactions a
+   * completion queued run first, so an await loop that ends one op and starts
+   * the next never flips the handle (a uv_ref through koffi is not free).
+   * Microtasks all run before the loop goes on, so an idle ring still lets the
+   * process exit.
+   */
+  readonly #sync = () => {
+    if (--this.#hops > 0) return void resolved.then(this.#sync);
+    if (this.#want === this.#refd || this.#closed) return;
+    this.#refd = this.#want;
+    if (this.#refd) this.#handle.ref();
+    else this.#handle.unref();
+  };
+
+  /** Polls `fd` on this thread's loop and calls `onReadable` there; starts unreferenced (an idle ring never keeps the process alive). */
+  constructor(fd: number, onReadable: () => void) {
+    const handOver = !nodeLine.drainsMicrotasksAfterNativeCallback;
+    try {
+      this.#handle = sys().poll(fd, (status) => {
+        if (status < 0) return;
+        onReadable();
+        if (handOver) setImmediate(noop);
+      });
+    } catch (err) {
+      throw uringError('ERR_URING_POLL', `could not poll the ring fd on this thread's libuv loop (${(err as Error).message})`);
+    }
+    this.#hops = 1;
+    this.#sync();
+  }
+
+  /** Whether the loop should stay alive for this ring (applied shortly: see #sync). */
+  ref(want: boolean): void {
+    this.#want = want;
+    if (this.#hops > 0) return;
+    this.#hops = 2;
+    void resolved.then(this.#sync);
+  }
+
+  /** Stops polling; libuv frees the handle once its loop has let go of it. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handle.close();
+  }
+}
