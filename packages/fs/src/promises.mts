@@ -9,4 +9,4 @@ export {
   access, appendFile, chmod, chown, constants, copyFile, cp, lchmod, lchown, link, lstat, lutimes, mkdir, mkdtemp, open, opendir,
   readdir, readFile, readlink, realpath, rename, rm, rmdir, stat, statfs, symlink, truncate, unlink, utimes, watch, writeFile,
 } from './promises.js';
-export { default } from './promises.js';
+export { default } from './promises-module.js';

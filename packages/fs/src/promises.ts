@@ -10,7 +10,6 @@ import { chain, op, runChain, sys, uapi, type Ring } from '@uring/core';
 import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, statsFromRaw, throwIfAborted, toStats } from './compat';
 import { adoptNodeFileHandle, FileHandle } from './filehandle';
 import { readSmallFile, writeSmallFile } from './readfile';
-import { nodeLine } from './node';
 import { baseRing, chainOptions, kernelHas, ringOrNode } from './ring';
 
 export const constants = fs.constants;
@@ -322,14 +321,3 @@ export const lutimes = node.lutimes;
 export const realpath = node.realpath;
 export const mkdtemp = node.mkdtemp;
 export const watch = node.watch;
-
-/**
- * What the running Node's fs/promises has and we do not define (glob from
- * Node 22, mkdtempDisposable from 24, whatever comes next): Node's own, so the
- * export list is always the running Node's (the ESM entry, promises.mts, gets
- * them through `export *`).
- */
-for (const name of nodeLine.exportNames) if (!(name in exports)) exports[name] = (node as Record<string, unknown>)[name];
-
-/** The module as one object, in the running Node's order. */
-export default Object.fromEntries(nodeLine.exportNames.map((name) => [name, exports[name]])) as typeof node;

@@ -43,12 +43,27 @@ describe('@uring/fs/promises beside node:fs/promises', () => {
     expect(implementation.stat).to.equal('io_uring');
   });
 
-  it('has the same exports as node:fs/promises, through import and require', () => {
-    const names = (o) => Object.keys(o).filter((k) => !['__esModule', 'default'].includes(k)).sort();
-    expect(names(uring)).to.deep.equal(names(node));
-    expect(names(require('@uring/fs/promises'))).to.deep.equal(names(uring));
-    expect(Object.keys(require('@uring/fs/promises').default).sort()).to.deep.equal(Object.keys(node).sort());
+  it('has the same exports as node:fs/promises, through import and require', async () => {
+    const shape = (o) => Object.entries(Object.getOwnPropertyDescriptors(o)).map(([k, d]) => [k, typeof d.value, d.writable, d.enumerable, d.configurable, typeof d.get]);
+    const cjs = require('@uring/fs/promises');
+    // Same own keys (no default, no __esModule), order and attributes as Node's module object.
+    expect(shape(cjs)).to.deep.equal(shape(require('node:fs/promises')));
+    expect(Object.getPrototypeOf(cjs)).to.equal(Object.prototype);
+    // The ESM default is that same object, and each named export is its member.
+    const esm = await import('@uring/fs/promises');
+    expect(esm.default).to.equal(cjs);
+    const nodeEsm = await import('node:fs/promises');
+    expect(Object.keys(esm).sort()).to.deep.equal(Object.keys(nodeEsm).sort());
+    for (const k of Object.keys(cjs)) expect(esm[k], k).to.equal(cjs[k]);
     expect(uring.constants).to.equal(fs.constants);
+  });
+
+  it("a copy of every key, with one call stubbed, is what the copy's user calls (mocks, tap's createMock)", async () => {
+    const stubbed = { ...require('@uring/fs/promises'), readFile: async () => 'stub' };
+    expect(Object.keys(stubbed)).to.not.include('default');
+    // TypeScript's and Babel's __importDefault wraps a module without __esModule, so .default is the module itself.
+    const importDefault = (mod) => (mod && mod.__esModule ? mod : { default: mod });
+    expect(await importDefault(stubbed).default.readFile('x')).to.equal('stub');
   });
 
   const rel = (root, ...p) => path.join(root, ...p);
