@@ -225,7 +225,8 @@ export async function copyFile(src: fs.PathLike, dest: fs.PathLike, mode?: numbe
     const st = await ring.submit(op.statx('', { dirfd: inFd, flags: uapi.AT_EMPTY_PATH })).catch(fail);
     const excl = (mode ?? 0) & fs.constants.COPYFILE_EXCL ? fs.constants.O_EXCL : 0;
     // As libuv does: no O_TRUNC until we know the destination is not the source itself.
-    outFd = await ring.submit(op.openat(d, fs.constants.O_WRONLY | fs.constants.O_CREAT | excl | O_CLOEXEC, st.mode & 0o7777)).catch(fail);
+    // Opened without the call's deadline and signal, so that we know whether it was opened (and must be removed on failure).
+    outFd = await baseRing(ring).submit(op.openat(d, fs.constants.O_WRONLY | fs.constants.O_CREAT | excl | O_CLOEXEC, st.mode & 0o7777)).catch(fail);
     const dst = await ring.submit(op.statx('', { dirfd: outFd, flags: uapi.AT_EMPTY_PATH })).catch(fail);
     if (dst.ino === st.ino && dst.devMajor === st.devMajor && dst.devMinor === st.devMinor) return;
     fs.ftruncateSync(outFd, 0);
@@ -255,7 +256,17 @@ export async function copyFile(src: fs.PathLike, dest: fs.PathLike, mode?: numbe
         if (r !== len || w !== len) fail({ errno: -5, code: 'EIO', message: 'EIO: i/o error' } as never);
       }
     };
-    await Promise.all(bufs.map(worker));
+    await allWorkers(bufs.map((buf) => worker(buf).catch((err) => { next = size; throw err; })));
+  } catch (err) {
+    // As libuv does: a copy that failed once the destination was opened removes it
+    // (on the base ring: this cleanup outlives the call's deadline and signal).
+    if (outFd >= 0) {
+      const fd = outFd;
+      outFd = -1;
+      await ring.submit(op.close(fd));
+      await baseRing(ring).submit(op.unlinkat(d)).catch(() => {});
+    }
+    throw err;
   } finally {
     const closes = [ring.submit(op.close(inFd))];
     if (outFd >= 0) closes.push(ring.submit(op.close(outFd)));
@@ -301,7 +312,18 @@ async function spliceCopy(ring: Ring, inFd: number, outFd: number, size: number,
       await Promise.all([ring.submit(op.close(pr)), ring.submit(op.close(pw))]);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(SPLICE_DEPTH, Math.max(1, Math.ceil(size / SPLICE_CHUNK))) }, worker));
+  const workers = Math.min(SPLICE_DEPTH, Math.max(1, Math.ceil(size / SPLICE_CHUNK)));
+  await allWorkers(Array.from({ length: workers }, () => worker().catch((err) => { next = size; throw err; })));
+}
+
+/**
+ * Waits for every copy worker, even after one failed (and the others were told
+ * to stop): they have ops in the kernel on the same fds, which the caller
+ * closes next. Then the first failure rejects.
+ */
+async function allWorkers(workers: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(workers)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 // Calls io_uring has no op for: Node's own.
