@@ -4,14 +4,16 @@
  * buffer ring; send() as a promise; shutdown() half-closes; close() cancels
  * what is pending in the kernel and closes the fd.
  */
-import { BufferRing, observableClass, op, sockopt, type OpHandle, type Ring, type SocketAddress } from '@uring/core';
+import { BufferRing, invalidArgType, observableClass, op, sockopt, type OpHandle, type Ring, type SocketAddress } from '@uring/core';
 import type { Observable } from 'rxjs';
 import { receiveBuffers, type ReceiveBuffers } from './buffers';
 import { netError, socketClosed } from './errors';
-import { Outbox } from './outbox';
+import { Outbox, type Settle } from './outbox';
 import { constants } from 'node:os';
 
 const { ENOBUFS, ECANCELED, EINVAL } = constants.errno;
+const TCP_KEEPIDLE = 4;
+const UNREF = { ref: false } as const;
 /** The iterator pauses receiving above this many buffered bytes, and resumes below half of it. */
 const HIGH_WATER = 256 * 1024;
 /**
@@ -22,8 +24,13 @@ const HIGH_WATER = 256 * 1024;
  */
 let recvLimit = true;
 
+function bytesOf(data: ArrayBufferView, i?: number): Uint8Array {
+  if (!ArrayBuffer.isView(data)) throw invalidArgType(i === undefined ? 'data' : `buffers[${i}]`, ['Buffer', 'TypedArray', 'DataView'], data);
+  return data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
 /** A data consumer. With `lender`, chunks may be lent views (`bid` >= 0) that it gives back to the lender. */
-type Sink = { data(chunk: Buffer, bid: number): void; end(): void; error(err: Error): void; lagging?(): boolean; lender?: ReceiveBuffers };
+export type Sink = { data(chunk: Buffer, bid: number): void; end(): void; error(err: Error): void; lagging?(): boolean; lender?: ReceiveBuffers };
 
 export class Connection implements AsyncIterable<Buffer> {
   readonly fd: number;
@@ -35,6 +42,9 @@ export class Connection implements AsyncIterable<Buffer> {
   #ended = false;
   #error: Error | undefined;
   #remote: SocketAddress | undefined;
+  #local: SocketAddress | undefined;
+  /** Whether the pending receive keeps the process alive (ref/unref). */
+  #ref = true;
   readonly #outbox = new Outbox(this);
 
   constructor(fd: number, ring: Ring) {
@@ -59,11 +69,24 @@ export class Connection implements AsyncIterable<Buffer> {
   }
 
   get localAddress(): string | undefined {
-    return this.#closed ? undefined : sockopt.sockname(this.fd).address;
+    return this.#sock()?.address;
   }
 
   get localPort(): number | undefined {
-    return this.#closed ? undefined : sockopt.sockname(this.fd).port;
+    return this.#sock()?.port;
+  }
+
+  get localFamily(): string | undefined {
+    return this.#sock()?.family;
+  }
+
+  #sock(): SocketAddress | undefined {
+    if (this.#local || this.#closed) return this.#local;
+    try {
+      return (this.#local = sockopt.sockname(this.fd));
+    } catch {
+      return undefined;
+    }
   }
 
   #peer(): SocketAddress | undefined {
@@ -80,8 +103,27 @@ export class Connection implements AsyncIterable<Buffer> {
     return this;
   }
 
-  setKeepAlive(enable = true): this {
-    if (!this.#closed) sockopt.setsockoptInt(this.fd, sockopt.SOL_SOCKET, sockopt.SO_KEEPALIVE, enable ? 1 : 0);
+  /** SO_KEEPALIVE, and with `initialDelay` (ms, as net.Socket takes it) TCP_KEEPIDLE in seconds. */
+  setKeepAlive(enable = true, initialDelay = 0): this {
+    if (this.#closed) return this;
+    sockopt.setsockoptInt(this.fd, sockopt.SOL_SOCKET, sockopt.SO_KEEPALIVE, enable ? 1 : 0);
+    const idle = Math.floor(initialDelay / 1000);
+    if (enable && idle > 0 && this.remoteFamily !== 'unix') sockopt.setsockoptInt(this.fd, sockopt.IPPROTO_TCP, TCP_KEEPIDLE, idle);
+    return this;
+  }
+
+  /** Whether a pending receive keeps the process alive (like a timer's ref/unref); sends always do. */
+  ref(): this {
+    return this.#setRef(true);
+  }
+
+  unref(): this {
+    return this.#setRef(false);
+  }
+
+  #setRef(ref: boolean): this {
+    this.#ref = ref;
+    if (this.#recv) this.ring.setRef(this.#recv.userData, ref);
     return this;
   }
 
@@ -91,15 +133,27 @@ export class Connection implements AsyncIterable<Buffer> {
    */
   send(data: string | ArrayBufferView, options?: { zeroCopy?: boolean }): Promise<number> {
     if (this.#closed) return Promise.reject(socketClosed());
-    const bytes =
-      data instanceof Uint8Array ? data : typeof data === 'string' ? Buffer.from(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    return this.#outbox.send(bytes, options?.zeroCopy === true);
+    try {
+      return this.#outbox.send(typeof data === 'string' ? Buffer.from(data) : bytesOf(data), options?.zeroCopy === true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
-  /** sendmsg(2): the buffers gathered into one message (SENDMSG), in order with send(). Resolves with the bytes sent. */
+  /** sendmsg(2): the buffers gathered into one message (SENDMSG), in order with send(); a short send goes on with the rest. Resolves with the bytes sent. */
   sendmsg(buffers: readonly ArrayBufferView[]): Promise<number> {
     if (this.#closed) return Promise.reject(socketClosed());
-    return this.#outbox.run(() => this.ring.submit(op.sendmsg(this.fd, buffers)).catch((err: { errno: number }) => Promise.reject(this.failure(err.errno, 'sendmsg'))));
+    try {
+      return this.#outbox.send(buffers.map(bytesOf), false);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** @internal send() (a vector: one SENDMSG) reporting to `settle`, not a promise: what the Node socket writes through. */
+  write(data: Uint8Array | Uint8Array[], settle: Settle): void {
+    if (this.#closed) return settle.reject(socketClosed());
+    this.#outbox.write(data, false, settle);
   }
 
   /** @internal The error a failed op gives its caller: ERR_SOCKET_CLOSED once closed, else Node's error for `syscall`. */
@@ -132,8 +186,8 @@ export class Connection implements AsyncIterable<Buffer> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#recv) await this.ring.submit(op.cancelFd(this.fd, { all: true })).catch(() => {});
-    await this.ring.submit(op.close(this.fd)).catch(() => {});
+    // One submission: cancel whatever is pending on the fd (a receive, a send the peer never takes), then close it.
+    await this.ring.submitLinked([op.cancelFd(this.fd, { all: true }), op.close(this.fd)], true).catch(() => {});
     if (!this.#ended && !this.#error) this.#finish();
   }
 
@@ -143,6 +197,20 @@ export class Connection implements AsyncIterable<Buffer> {
       this.#attach({ data: (c) => subscriber.next(c), end: () => subscriber.complete(), error: (e) => subscriber.error(e) });
       return () => this.#detach();
     });
+  }
+
+  /**
+   * @internal Feeds every chunk (a copy), the EOF and a receive error to
+   * `sink`, as data$ does; receiving stops after a chunk when `sink.lagging()`
+   * says so, until resume(). What the Node socket (toDuplex) reads through.
+   */
+  consume(sink: Sink): void {
+    this.#attach(sink);
+  }
+
+  /** @internal Receiving again after the consumer lagged. */
+  resume(): void {
+    this.#resume();
   }
 
   /** `for await (const chunk of conn)`: receiving pauses while the consumer lags. */
@@ -217,7 +285,7 @@ export class Connection implements AsyncIterable<Buffer> {
       if (this.#ended || this.#error) return this.#finish();
       if (this.#closed) return;
       this.#arm(); // the kernel ended it (the limit, ENOBUFS, or cancelled to pause): go on unless paused
-    });
+    }, this.#ref ? undefined : UNREF);
   }
 
   #finish(): void {

@@ -7,7 +7,8 @@
 export { listen, Server, type ListenOptions } from './server';
 export { connect, type ConnectOptions } from './connect';
 export { Connection } from './connection';
-export { toDuplex } from './duplex';
+export { Socket, toDuplex, type SocketOptions } from './socket';
+export { withRing, type RingListenOptions } from './listener';
 export { lines, lengthPrefixed, chunks, frame } from './operators';
 export { bindUdp, UdpSocket, type Datagram } from './udp';
 export { netError, type NetError } from './errors';

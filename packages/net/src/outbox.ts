@@ -1,9 +1,11 @@
 /**
- * A connection's outgoing side. Sends, sendmsgs and the shutdown run one at a
- * time in call order, so a short send never interleaves with the next one.
- * A send is a SEND whose CQEs come to one sink the outbox keeps; a short send
- * goes on from where it stopped. All a send allocates is its spec and the
- * promise it returns: an echo server sends as often as it receives.
+ * A connection's outgoing side. Sends, gathered sends and the shutdown run
+ * one at a time in call order, so a short send never interleaves with the
+ * next one. A send is a SEND (a gathered one a SENDMSG) whose CQEs come to one
+ * sink the outbox keeps; a short send goes on from where it stopped, so a
+ * caller only ever hears of every byte sent or of an error. All a send
+ * allocates is its spec (and the promise, for the promise form): an echo
+ * server sends as often as it receives.
  */
 import { constants } from 'node:os';
 import { completeDefault, op, type CqeSink, type OpSpec, type Ring } from '@uring/core';
@@ -18,8 +20,10 @@ export interface OutboxOwner {
   failure(errno: number, syscall: string): Error;
 }
 
-type Settle = { resolve(n: number): void; reject(e: unknown): void };
-type Waiting = Settle & { bytes: Uint8Array | null; zeroCopy: boolean; job: (() => Promise<number>) | null };
+/** Who hears how a send ended: resolve with the byte count, or reject. */
+export type Settle = { resolve(n: number): void; reject(e: unknown): void };
+type Payload = Uint8Array | Uint8Array[];
+type Waiting = { settle: Settle; bytes: Payload | null; zeroCopy: boolean; job: (() => Promise<number>) | null };
 
 /** One promise executor for every send: it parks resolve/reject for the caller to pick up at once. */
 const captured: Settle = { resolve: () => {}, reject: () => {} };
@@ -28,12 +32,30 @@ function capture(resolve: (n: number) => void, reject: (e: unknown) => void): vo
   captured.reject = reject;
 }
 
+function lengthOf(p: Payload): number {
+  if (!Array.isArray(p)) return p.length;
+  let n = 0;
+  for (const b of p) n += b.length;
+  return n;
+}
+
+/** What of `p` is left after its first `sent` bytes. */
+function rest(p: Payload, sent: number): Payload {
+  if (!Array.isArray(p)) return p.subarray(sent);
+  let i = 0;
+  while (sent >= p[i]!.length) sent -= p[i++]!.length;
+  const left = p.slice(i);
+  left[0] = left[0]!.subarray(sent);
+  return left;
+}
+
 export class Outbox {
   readonly #owner: OutboxOwner;
   readonly #waiting: Waiting[] = [];
   #busy = false;
   // The send in flight.
-  #bytes: Uint8Array | null = null;
+  #bytes: Payload | null = null;
+  #length = 0;
   #sent = 0;
   #zeroCopy = false;
   #spec: OpSpec<number> | null = null;
@@ -43,26 +65,32 @@ export class Outbox {
     this.#owner = owner;
   }
 
-  /** Sends every byte; resolves with the count. */
-  send(bytes: Uint8Array, zeroCopy: boolean): Promise<number> {
-    if (this.#busy) return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject, bytes, zeroCopy, job: null }));
+  /** Sends every byte (a vector as one SENDMSG); resolves with the count. */
+  send(bytes: Payload, zeroCopy: boolean): Promise<number> {
     const promise = new Promise<number>(capture);
-    this.#startSend(bytes, zeroCopy, { resolve: captured.resolve, reject: captured.reject });
+    this.write(bytes, zeroCopy, { resolve: captured.resolve, reject: captured.reject });
     return promise;
   }
 
-  /** Runs `job` (a sendmsg, the shutdown) when everything before it is sent. */
+  /** send() that reports to `settle` instead of a promise. */
+  write(bytes: Payload, zeroCopy: boolean, settle: Settle): void {
+    if (this.#busy) this.#waiting.push({ settle, bytes, zeroCopy, job: null });
+    else this.#startSend(bytes, zeroCopy, settle);
+  }
+
+  /** Runs `job` (the shutdown) when everything before it is sent. */
   run(job: () => Promise<number>): Promise<number> {
-    if (this.#busy) return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject, bytes: null, zeroCopy: false, job }));
+    if (this.#busy) return new Promise((resolve, reject) => this.#waiting.push({ settle: { resolve, reject }, bytes: null, zeroCopy: false, job }));
     this.#busy = true;
     const promise = job();
     promise.then(this.#next, this.#next);
     return promise;
   }
 
-  #startSend(bytes: Uint8Array, zeroCopy: boolean, settle: Settle): void {
+  #startSend(bytes: Payload, zeroCopy: boolean, settle: Settle): void {
     this.#busy = true;
     this.#bytes = bytes;
+    this.#length = lengthOf(bytes);
     this.#sent = 0;
     this.#zeroCopy = zeroCopy;
     this.#settle = settle;
@@ -71,11 +99,12 @@ export class Outbox {
 
   #sendRest(): void {
     const o = this.#owner;
-    const bytes = this.#bytes!;
-    if (this.#sent === bytes.length) return this.#finish(undefined);
+    if (this.#sent === this.#length) return this.#finish(undefined);
     if (o.closed) return this.#finish(o.failure(-ECANCELED, 'write'));
+    const left = this.#sent === 0 ? this.#bytes! : rest(this.#bytes!, this.#sent);
+    const zc = { zeroCopy: this.#zeroCopy };
     try {
-      this.#spec = op.send(o.fd, this.#sent === 0 ? bytes : bytes.subarray(this.#sent), 0, { zeroCopy: this.#zeroCopy });
+      this.#spec = Array.isArray(left) ? (left.length === 1 ? op.send(o.fd, left[0]!, 0, zc) : op.sendmsg(o.fd, left, undefined, 0, zc)) : op.send(o.fd, left, 0, zc);
       o.ring.start(this.#spec, this.#onCqe);
     } catch (err) {
       this.#finish(err);
@@ -89,7 +118,7 @@ export class Outbox {
     try {
       n = completeDefault(spec, res, flags);
     } catch (err) {
-      return this.#finish(this.#owner.failure((err as { errno: number }).errno, 'write'));
+      return this.#finish(this.#owner.failure((err as { errno: number }).errno, Array.isArray(this.#bytes) ? 'writev' : 'write'));
     }
     this.#sent += n;
     this.#sendRest();
@@ -111,7 +140,7 @@ export class Outbox {
     this.#busy = false;
     const w = this.#waiting.shift();
     if (w === undefined) return;
-    if (w.bytes !== null) return this.#startSend(w.bytes, w.zeroCopy, w);
-    this.run(w.job!).then(w.resolve, w.reject);
+    if (w.bytes !== null) return this.#startSend(w.bytes, w.zeroCopy, w.settle);
+    this.run(w.job!).then(w.settle.resolve, w.settle.reject);
   };
 }

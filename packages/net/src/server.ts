@@ -31,6 +31,7 @@ export class Server implements AsyncIterable<Connection> {
   readonly #sinks = new Set<{ next(c: Connection): void; complete(): void }>();
   #accept: OpHandle | undefined;
   #closed = false;
+  #ref = true;
 
   constructor(fd: number, ring: Ring, path?: string) {
     this.fd = fd;
@@ -61,6 +62,26 @@ export class Server implements AsyncIterable<Connection> {
     return () => {
       if (this.#sinks.delete(sink) && this.#sinks.size === 0) this.#accept?.cancel();
     };
+  }
+
+  /** @internal Calls `next` with every accepted connection until the returned function is called (what listeners for Node's servers use: no rxjs). */
+  serve(next: (c: Connection) => void): () => void {
+    return this.#subscribe({ next, complete() {} });
+  }
+
+  /** Whether the pending accept keeps the process alive (as net.Server#ref/unref). */
+  ref(): this {
+    return this.#setRef(true);
+  }
+
+  unref(): this {
+    return this.#setRef(false);
+  }
+
+  #setRef(ref: boolean): this {
+    this.#ref = ref;
+    if (this.#accept) this.ring.setRef(this.#accept.userData, ref);
+    return this;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Connection> {
@@ -100,15 +121,14 @@ export class Server implements AsyncIterable<Connection> {
       if (more) return;
       this.#accept = undefined;
       if (this.#sinks.size > 0 && !this.#closed) this.#arm();
-    });
+    }, this.#ref ? undefined : { ref: false });
   }
 
   /** Stops accepting (cancelled in the kernel) and closes the listening socket. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#accept) await this.ring.submit(op.cancelFd(this.fd, { all: true })).catch(() => {});
-    await this.ring.submit(op.close(this.fd)).catch(() => {});
+    await this.ring.submitLinked([op.cancelFd(this.fd, { all: true }), op.close(this.fd)], true).catch(() => {});
     if (this.#path !== undefined) fs.rmSync(this.#path, { force: true });
     for (const sink of this.#sinks) sink.complete();
     this.#sinks.clear();

@@ -1,0 +1,251 @@
+/**
+ * A Connection as the socket Node's own modules expect of a net.Socket: a
+ * stream.Duplex fed by the connection's multishot RECV (each chunk pushed as
+ * it arrives, receiving paused while the stream's buffer is full), writing
+ * through SEND, and a corked batch (node:http's header and body) as one
+ * SENDMSG. setNoDelay, setKeepAlive, setTimeout with 'timeout', address(),
+ * the local/remote getters, bytesRead/bytesWritten, ref/unref and
+ * destroySoon behave as net.Socket's, so node:http, https (node:tls wraps it),
+ * http2 and ws run on it.
+ */
+import { Duplex } from 'node:stream';
+import { invalidArgType, outOfRange } from '@uring/core';
+import type { Connection, Sink } from './connection';
+import type { Settle } from './outbox';
+
+const ENOTCONN = 'ENOTCONN';
+
+export interface SocketOptions {
+  /** Keep the writable side open after the peer's EOF (net.Socket's option; default false). */
+  allowHalfOpen?: boolean;
+  /** Both sides' highWaterMark (net.Server's highWaterMark option). */
+  highWaterMark?: number;
+}
+
+type WriteCallback = (err?: Error | null) => void;
+type Chunk = { chunk: Buffer };
+
+export class Socket extends Duplex {
+  readonly connection: Connection;
+  /** Bytes received so far. */
+  bytesRead = 0;
+  readonly connecting = false;
+  readonly pending = false;
+  /** The server that accepted it, as net sets it. */
+  server: unknown = null;
+  _server: unknown = null;
+  #written = 0;
+  #timeout = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #consuming = false;
+  /** The stream's read buffer is full: receiving waits for the next _read. */
+  #full = false;
+  #writeCb: WriteCallback | undefined;
+
+  constructor(conn: Connection, options: SocketOptions = {}) {
+    const hwm = options.highWaterMark;
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, readableHighWaterMark: hwm, writableHighWaterMark: hwm });
+    this.connection = conn;
+  }
+
+  // ---- receiving ----------------------------------------------------------
+
+  readonly #sink: Sink = {
+    data: (chunk) => {
+      this.bytesRead += chunk.length;
+      this.#timer?.refresh();
+      try {
+        if (!this.push(chunk)) this.#full = true;
+      } catch (err) {
+        // A throwing 'data' listener is the application's uncaught exception, as on net.Socket; the ring's loop goes on.
+        process.nextTick(() => {
+          throw err;
+        });
+      }
+    },
+    end: () => {
+      if (!this.destroyed) this.push(null);
+    },
+    error: (err) => this.destroy(err),
+    lagging: () => this.#full,
+  };
+
+  override _read(): void {
+    if (!this.#consuming) {
+      this.#consuming = true;
+      this.connection.consume(this.#sink);
+    } else if (this.#full) {
+      this.#full = false;
+      this.connection.resume();
+    }
+  }
+
+  // ---- sending ------------------------------------------------------------
+
+  /** The one write in flight (a Writable has at most one) reports here: no closure per write. */
+  readonly #settle: Settle = {
+    resolve: (n) => {
+      this.#written += n;
+      this.#timer?.refresh();
+      const cb = this.#writeCb!;
+      this.#writeCb = undefined;
+      cb();
+    },
+    reject: (err) => {
+      const cb = this.#writeCb!;
+      this.#writeCb = undefined;
+      cb(err as Error);
+    },
+  };
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
+    this.#writeCb = cb;
+    this.#timer?.refresh();
+    this.connection.write(chunk, this.#settle);
+  }
+
+  /** A corked batch (http's header and body, ws's frames) goes out as one SENDMSG: Nagle never holds a second segment. */
+  override _writev(chunks: Chunk[], cb: WriteCallback): void {
+    this.#writeCb = cb;
+    this.#timer?.refresh();
+    this.connection.write(
+      chunks.length === 1 ? chunks[0]!.chunk : chunks.map((c) => c.chunk),
+      this.#settle,
+    );
+  }
+
+  override _final(cb: WriteCallback): void {
+    // After the peer's EOF the close sends our FIN: no shutdown needed.
+    if (this.readableEnded || this.connection.closed) return cb();
+    this.connection.shutdown().then(
+      () => cb(),
+      (err: { code?: string }) => cb(err.code === ENOTCONN ? null : (err as Error)),
+    );
+  }
+
+  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.connection.close().then(
+      () => cb(err),
+      () => cb(err),
+    );
+  }
+
+  /** Ends the writable side, then destroys once everything is sent (net.Socket#destroySoon). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', this.destroy);
+  }
+
+  // ---- net.Socket's controls ------------------------------------------------
+
+  /** TCP_NODELAY: what node:http and ws ask for, so a response's last segment is not held for the peer's ACK. */
+  setNoDelay(noDelay = true): this {
+    if (!this.connection.closed) this.connection.setNoDelay(noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    if (!this.connection.closed) this.connection.setKeepAlive(enable, initialDelay);
+    return this;
+  }
+
+  /** Emits 'timeout' after `ms` without a read or write (0 turns it off), as net.Socket does. */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (typeof ms !== 'number') throw invalidArgType('msecs', 'number', ms);
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw outOfRange('msecs', 'a non-negative finite number', ms);
+    if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'Function', callback);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timeout = ms;
+    if (ms === 0) {
+      if (callback) this.removeListener('timeout', callback);
+      return this;
+    }
+    if (callback) this.once('timeout', callback);
+    if (!this.destroyed) this.#timer = setTimeout(this.#onTimeout, ms).unref();
+    return this;
+  }
+
+  readonly #onTimeout = (): void => {
+    this.emit('timeout');
+  };
+
+  /** The timeout set by setTimeout (undefined when none), as net.Socket#timeout. */
+  get timeout(): number | undefined {
+    return this.#timeout || undefined;
+  }
+
+  /** Restarts the idle timer (what node:http calls on parser activity). */
+  _unrefTimer(): void {
+    this.#timer?.refresh();
+  }
+
+  ref(): this {
+    this.connection.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.connection.unref();
+    return this;
+  }
+
+  address(): { address: string; family: string; port: number } | Record<string, never> {
+    const c = this.connection;
+    const address = c.localAddress;
+    return address === undefined ? {} : { address, family: c.localFamily!, port: c.localPort! };
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.connection.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.connection.remotePort;
+  }
+
+  get remoteFamily(): string | undefined {
+    return this.connection.remoteFamily;
+  }
+
+  get localAddress(): string | undefined {
+    return this.connection.localAddress;
+  }
+
+  get localPort(): number | undefined {
+    return this.connection.localPort;
+  }
+
+  get localFamily(): string | undefined {
+    return this.connection.localFamily;
+  }
+
+  /** Bytes sent, plus those still queued (as net.Socket counts them). */
+  get bytesWritten(): number {
+    return this.#written + this.writableLength;
+  }
+
+  get bufferSize(): number {
+    return this.writableLength;
+  }
+
+  get readyState(): string {
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  /** Closes at once (net.Socket sends an RST here; we close). */
+  resetAndDestroy(): this {
+    return this.destroy();
+  }
+}
+
+/** A Connection as a Node stream: the net.Socket-like Socket above. */
+export function toDuplex(conn: Connection, options?: SocketOptions): Socket {
+  return new Socket(conn, options);
+}
