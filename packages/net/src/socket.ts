@@ -46,6 +46,7 @@ export class Socket extends Duplex {
     const hwm = options.highWaterMark;
     super({ allowHalfOpen: options.allowHalfOpen ?? false, readableHighWaterMark: hwm, writableHighWaterMark: hwm });
     this.connection = conn;
+    this.read(0); // receive from the start, as net.Socket does: a reset is seen even before anyone reads
   }
 
   // ---- receiving ----------------------------------------------------------
