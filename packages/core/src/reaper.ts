@@ -27,6 +27,7 @@ export class Reaper {
   #stopped = false;
   #inlineBudget = INLINE_REAP_BUDGET;
   #reapQueued = false;
+  #reaping = false;
   /** Our copy of the CQ head (only we write it). */
   #cqHead: number;
   readonly #m: RingMemory;
@@ -95,7 +96,25 @@ export class Reaper {
     }
   }
 
+  /**
+   * Drains the CQ. Not re-entrant: a sink's JS can call into native code that
+   * calls back into JS (node:tls handing decrypted data to its socket), and
+   * Node then drains ticks and microtasks right there, our flush and its
+   * inline reap among them. That inner pass would dispatch the CQEs the outer
+   * one has read but not reached again (twice in all: an accept became two
+   * sockets on one fd); refused, the outer pass goes on and sees them.
+   */
   reap(): void {
+    if (this.#reaping) return;
+    this.#reaping = true;
+    try {
+      this.#drain();
+    } finally {
+      this.#reaping = false;
+    }
+  }
+
+  #drain(): void {
     this.#reapQueued = false;
     const m = this.#m;
     const v = m.cqView;
