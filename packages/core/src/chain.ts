@@ -14,7 +14,11 @@ import { defaultRing, type Ring } from './ring';
 import { IOSQE_CQE_SKIP_SUCCESS, opcodeName } from './uapi';
 import { constants } from 'node:os';
 
-const { ECANCELED, ETIME, ETIMEDOUT } = constants.errno;
+const { ECANCELED, EINTR, ETIMEDOUT } = constants.errno;
+/** What a running io-wq op returns when a cancel interrupts it (the kernel's ERESTARTSYS, which it passes on as is). */
+const ERESTARTSYS = 512;
+/** Results of an op the kernel stopped: cancelled before it ran, or interrupted while it ran. */
+const stopped = (r: number | undefined) => r === -ECANCELED || r === -EINTR || r === -ERESTARTSYS;
 
 export class Chain {
   /** @param links how each step links to the next: true = IOSQE_IO_HARDLINK (one fewer than steps). */
@@ -93,6 +97,14 @@ export interface StepResult {
  * chain that ends in an abort or its deadline hands nothing to anybody: each
  * step that ran is discarded instead (an fd its OPENAT opened is closed).
  * After an abort or a cancel, a step that completes is discarded too.
+ *
+ * A deadline is a LINK_TIMEOUT after each step, and its CQE is no sign that
+ * the step is over: when the timer fires, the kernel tries to cancel the step
+ * and posts what that gave (-ETIME: cancelled, or already done; -ENOENT or
+ * -EALREADY: running in an io-wq worker, or done), possibly before the step's
+ * own CQE. So every CQE is waited for, and the deadline decides the outcome
+ * only where it stopped a step: its timeout fired (anything but -ECANCELED)
+ * and the step ended cancelled or interrupted. A step that completed wins.
  */
 function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) => void) | undefined, done: (err: Error | undefined, results: unknown[]) => void): () => void {
   const ring = options.ring ?? defaultRing();
@@ -128,15 +140,21 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
   const values: unknown[] = new Array(specs.length);
   const errs: (Error | undefined)[] = new Array(specs.length);
   let remaining = specs.length;
-  let timedOut = false;
   let aborted = false;
   /** Aborted or cancelled: nobody receives what completes from now on. */
   let dropped = false;
   const signal = options.signal;
 
   const nameOf = (i: number) => opcodeName[c.steps[i]!.opcode] ?? String(c.steps[i]!.opcode);
+  /** The first spec the deadline stopped (its LINK_TIMEOUT fired and it ended cancelled), or -1. */
+  const stoppedByDeadline = () => {
+    if (deadlineNs === undefined) return -1;
+    return specs.findIndex((_, k) => stepOf[k]! >= 0 && res[k + 1] !== -ECANCELED && stopped(res[k]));
+  };
   const finish = () => {
     if (onAbort) signal!.removeEventListener('abort', onAbort);
+    const late = aborted ? -1 : stoppedByDeadline();
+    const timedOut = late >= 0;
     const results: unknown[] = new Array(n);
     const errors: (Error | undefined)[] = new Array(n);
     let failed = -1;
@@ -157,8 +175,7 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
     }
     if (aborted) return done(new AbortError(undefined, { cause: signal!.reason }), results);
     if (timedOut) {
-      const k = specs.findIndex((_, j) => stepOf[j]! >= 0 && res[j] !== undefined && res[j]! < 0);
-      const spec = specs[k >= 0 ? k : 0]!;
+      const spec = specs[late]!;
       return done(systemError(-ETIMEDOUT, spec.syscall, spec.path, spec.dest), results);
     }
     let message: string;
@@ -201,9 +218,7 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
     flagsOf[k] = f;
     remaining--;
     const i = stepOf[k]!;
-    if (i < 0) {
-      if (r === -ETIME) timedOut = true;
-    } else {
+    if (i >= 0) {
       seen[k] = true;
       if (dropped) {
         settled[k] = true;
@@ -213,11 +228,24 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
         onStep(errs[k] ? { index: i, error: errs[k] } : { index: i, value: values[k] });
       }
     }
-    if (k === specs.length - 1) {
-      // The last CQE of a chain comes after every earlier step completed: steps
-      // that skipped their success CQE are done and can be let go.
-      for (let j = 0; j < specs.length; j++) {
-        if (res[j] === undefined && j !== k) {
+    if (i >= 0 && skipsSuccess(spec) && !(c.links[i] ?? false)) {
+      // A step that skips its success CQE posted one: it failed (a short read
+      // counts), and the kernel then fails the rest of a soft-linked chain
+      // without CQEs (REQ_F_SKIP_LINK_CQES). Its own LINK_TIMEOUT still posts.
+      for (let j = k + (deadlineNs === undefined ? 1 : 2); j < specs.length; j++) {
+        if (res[j] === undefined) {
+          ring.forget(handles[j]!.userData);
+          res[j] = -ECANCELED;
+          remaining--;
+        }
+      }
+    }
+    if (i >= 0) {
+      // A step's CQE comes after every earlier step completed: one that skipped
+      // its success CQE (and has not posted a failure) succeeded and can be let
+      // go. Every other CQE, a LINK_TIMEOUT's included, may still be on its way.
+      for (let j = 0; j < k; j++) {
+        if (res[j] === undefined && skipsSuccess(specs[j]!)) {
           ring.forget(handles[j]!.userData);
           res[j] = 0;
           remaining--;
@@ -246,6 +274,10 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
     dropped = true;
     for (let k = 0; k < specs.length; k++) if (res[k] === undefined) handles[k]!.cancel();
   };
+}
+
+function skipsSuccess(spec: OpSpec<unknown>): boolean {
+  return ((spec.sqeFlags ?? 0) & IOSQE_CQE_SKIP_SUCCESS) !== 0;
 }
 
 /** Submits a chain; resolves with every step's value, or rejects with a ChainError (AbortError, ETIMEDOUT). */

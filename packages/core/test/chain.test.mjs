@@ -99,6 +99,23 @@ describe('link chains', () => {
     expect(ring.inflight).to.equal(0);
   });
 
+  it('a step that skips its success CQE and ends the link: the kernel posts nothing for its dependents, and the chain still settles saying so', async () => {
+    const skip = (spec) => ({ ...spec, sqeFlags: 1 << 6 }); // IOSQE_CQE_SKIP_SUCCESS
+    const made = path.join(dir, 'made');
+    // A TIMEOUT "fails" with ETIME when it expires.
+    const c = chain(skip(op.nop()), skip(op.timeout(1)), op.mkdirat(made));
+    for (const timeout of [undefined, 5000]) {
+      const err = await runChain(c, { ring, timeout }).catch((e) => e);
+      expect(err.code).to.equal('ERR_URING_CHAIN');
+      expect(err.step).to.equal(2);
+      expect(err.message).to.include('step 1 (TIMEOUT) ended the link');
+      expect(err.errors[2].code).to.equal('ECANCELED');
+      expect(err.results.slice(0, 2)).to.deep.equal([0, 'timeout']);
+      expect(fs.existsSync(made)).to.equal(false);
+      expect(ring.inflight).to.equal(0);
+    }
+  });
+
   it('a later step uses what an earlier one prepared: OPENAT into a fixed slot, then READ and CLOSE of that slot', async () => {
     const file = path.join(dir, 'direct');
     fs.writeFileSync(file, 'direct descriptor');

@@ -1,0 +1,66 @@
+// Deadlines (linked timeouts) racing ops that run in io-wq workers. When the timer fires the
+// kernel posts the LINK_TIMEOUT's CQE (-ETIME, -ENOENT, -EALREADY), sometimes before the CQE of
+// the op it guards: a chain is over only when every CQE is in, and its result is what the op did.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Ring, op, chain, runChain, splice } from '@uring/core';
+import { tempDir } from './helpers.mjs';
+
+const CHUNK = 65536;
+/** Deadlines (ms) around the few µs a 64 KiB splice takes in its worker. */
+const DEADLINES = [0, 0.002, 0.005, 0.01, 0.02, 0.05];
+
+describe('deadlines racing io-wq ops', () => {
+  let ring, dir;
+  beforeEach(() => {
+    ring = new Ring({ entries: 64 });
+    dir = tempDir();
+  });
+  afterEach(() => {
+    ring.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a SPLICE from a pipe whose deadline fires as it runs: the result is the bytes that reached the file, ETIMEDOUT only when none moved', async function () {
+    this.timeout(60_000);
+    const lanes = await Promise.all(
+      Array.from({ length: 8 }, async (_, l) => {
+        const [r, w] = await ring.submit(op.pipe());
+        return { r, w, out: fs.openSync(path.join(dir, `out${l}`), 'w+') };
+      }),
+    );
+    const data = Buffer.alloc(CHUNK, 7);
+    const seen = { moved: 0, timedOut: 0 };
+    const round = (lane, i) => {
+      const { r, w, out } = lane;
+      fs.ftruncateSync(out, 0);
+      fs.writeSync(w, data);
+      const timeout = DEADLINES[i % DEADLINES.length];
+      // Both ways in: a one-step chain, and the promise form with a deadline.
+      const p = i % 2 === 0
+        ? runChain(chain(op.splice(r, -1, out, 0, CHUNK)), { ring, timeout }).then(([n]) => n)
+        : splice(r, -1, out, 0, CHUNK, 0, { ring, timeout });
+      return p.then(
+        (n) => {
+          const size = fs.fstatSync(out).size;
+          expect(n, `round ${i}: resolved ${n}, the file holds ${size}`).to.equal(size);
+          expect(size).to.equal(CHUNK);
+          seen.moved++;
+        },
+        (err) => {
+          expect(err.code, `round ${i}: ${err.message}`).to.equal('ETIMEDOUT');
+          expect(fs.fstatSync(out).size, `round ${i}: ETIMEDOUT, yet the splice moved the bytes`).to.equal(0);
+          fs.readSync(r, Buffer.alloc(CHUNK)); // the splice never ran: empty the pipe for the next round
+          seen.timedOut++;
+        },
+      );
+    };
+    for (let i = 0; i < 1000; i++) {
+      await Promise.all(lanes.map((lane) => round(lane, i)));
+      expect(ring.inflight, `round ${i}`).to.equal(0);
+    }
+    for (const { r, w, out } of lanes) for (const fd of [r, w, out]) fs.closeSync(fd);
+    expect(seen.moved + seen.timedOut).to.equal(8000);
+  });
+});
