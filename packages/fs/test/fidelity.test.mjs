@@ -103,6 +103,25 @@ describe('@uring/fs/promises: what Node\'s own tests pin down', () => {
     };
     for (const [label, call] of Object.entries(cases)) it(`${label}: as Node`, () => sameOnHandles(label, call));
 
+    for (const [label, data] of [['an empty iterable', () => []], ['a string', () => 'text'], ['bytes', () => Buffer.from('bytes')]]) {
+      it(`writeFile(${label}, { signal }) sees an abort queued with process.nextTick before the open, as Node does`, async () => {
+        const got = [];
+        for (const impl of [nodeFsp, uring]) {
+          const c = new AbortController();
+          process.nextTick(() => c.abort());
+          const h = await impl.open(__filenameOf(dir), 'r+');
+          got.push(await outcome(() => h.writeFile(data(), { signal: c.signal })));
+          const d = new AbortController();
+          process.nextTick(() => d.abort());
+          const g = await impl.open(__filenameOf(dir), 'r+');
+          got.push(await outcome(() => g.readFile({ signal: d.signal })));
+          await Promise.all([h.close(), g.close()]);
+        }
+        expect(got.slice(2)).to.deep.equal(got.slice(0, 2));
+        expect(got[0].error).to.equal('ABORT_ERR');
+      });
+    }
+
     it("is an instance of Node's own FileHandle class", async () => {
       const n = await nodeFsp.open(__filenameOf(dir));
       const h = await uring.open(__filenameOf(dir));
