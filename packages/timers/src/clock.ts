@@ -1,49 +1,20 @@
 /**
- * The timer queue. Timers live in JS, as Node keeps them: one FIFO list per
- * duration (timers of one duration expire in the order they were added, so
- * adding is an append), and a small binary heap of those lists keyed by their
- * first deadline. ONE absolute CLOCK_MONOTONIC kernel timeout is armed for the
- * earliest deadline, as libuv does with epoll, and moved earlier with
- * IORING_TIMEOUT_UPDATE. A kernel timeout per timer measured far slower and
- * later here (DESIGN.md: 237k/s, p99 410 ms late vs Node's 1.56M/s, 60 ms).
+ * The timer queue: the duration lists of ./lists under a heap, and ONE
+ * absolute CLOCK_MONOTONIC kernel timeout armed for the earliest deadline, as
+ * libuv does with epoll, moved earlier with IORING_TIMEOUT_UPDATE. A kernel
+ * timeout per timer measured far slower and later here (DESIGN.md: 237k/s,
+ * p99 410 ms late vs Node's 1.56M/s, 60 ms).
  *
- * A cancelled timer is unlinked at once, so memory follows the live timers;
- * the kernel timeout is ref'd exactly while a live timer is ref'd, and
+ * A cancelled timer lets go of its callback at once and its slot goes when the
+ * list passes or compacts it, so memory follows the live timers; the kernel
+ * timeout holds the loop exactly while a ref'd timer is pending, and is
  * removed when no timer is left.
  */
 import { op, type Ring } from '@uring/core';
+import { ListHeap, Timer, TimerList, type Fire } from './lists';
 import { constants } from 'node:os';
 
 const { ECANCELED } = constants.errno;
-
-/** One timer: a node of its duration's list while scheduled. */
-export class Timer {
-  /** Deadline in ms on performance.now()'s clock. */
-  deadline = 0;
-  prev: Timer | null = null;
-  next: Timer | null = null;
-  /** The list it is in; null when not scheduled (fired or cancelled). */
-  list: DurationList | null = null;
-
-  constructor(
-    /** Called with `value` when the timer expires (a promise's resolve, mostly: no closure per timer). */
-    readonly fire: (value: unknown) => void,
-    readonly value: unknown,
-    public ref: boolean,
-  ) {}
-}
-
-/** The timers of one duration, in deadline order (appends; an interval's catch-up tick may walk back a little). */
-class DurationList {
-  head: Timer | null = null;
-  tail: Timer | null = null;
-  /** The head's deadline: the heap's key. */
-  expiry = 0;
-  /** Position in the heap. */
-  index = 0;
-
-  constructor(readonly duration: number) {}
-}
 
 /**
  * performance.now() runs on CLOCK_MONOTONIC (libuv's hrtime) from an origin.
@@ -72,10 +43,9 @@ const noop = () => {};
 
 export class TimerQueue {
   readonly #ring: Ring;
-  readonly #lists = new Map<number, DurationList>();
-  /** Lists by expiry (a binary heap). */
-  readonly #heap: DurationList[] = [];
-  #size = 0;
+  /** Lists by duration: ref'd ones under `delay`, unref'd under `-delay` (a delay is >= 1). */
+  readonly #lists = new Map<number, TimerList>();
+  readonly #heap = new ListHeap();
   #refs = 0;
   /** Set while expiring: timers added by a firing one (an interval's next tick) are armed for once, at the end. */
   #expiring = false;
@@ -90,80 +60,68 @@ export class TimerQueue {
     this.#ring = ring;
   }
 
-  /** Live (scheduled) timers. */
-  get size(): number {
-    return this.#size;
+  /** Calls `fire(value)` in `delay` ms; cannot be cancelled (a timer without a signal: no object of its own). */
+  add(delay: number, fire: Fire, value: unknown, ref: boolean): void {
+    this.#push(this.#list(delay, ref), performance.now() + delay, fire, value);
   }
 
-  /** Schedules `timer` `delay` ms from now, or at `deadline` (ms, performance.now() clock) if given. */
-  schedule(timer: Timer, delay: number, deadline = performance.now() + delay): void {
-    timer.deadline = deadline;
-    let list = this.#lists.get(delay);
-    if (list === undefined) {
-      list = new DurationList(delay);
-      this.#lists.set(delay, list);
-      list.head = list.tail = timer;
-      list.expiry = deadline;
-      this.#heapPush(list);
-    } else {
-      let after = list.tail;
-      while (after !== null && after.deadline > deadline) after = after.prev;
-      this.#link(list, timer, after);
-      if (after === null) {
-        list.expiry = deadline;
-        this.#heapUp(list.index);
-      }
-    }
-    timer.list = list;
-    this.#size++;
-    if (timer.ref) this.#refs++;
+  /** Schedules a cancellable timer `delay` ms from now. */
+  schedule(timer: Timer, delay: number, ref: boolean): void {
+    if (timer.fire === null || timer.list !== null) return; // cancelled, or already waiting
+    timer.list = this.#list(delay, ref);
+    this.#push(timer.list, performance.now() + delay, timer, undefined);
+  }
+
+  /** Schedules an interval's tick at `deadline` (ms, performance.now() clock), in a list of its own: its deadlines follow each other, not now. */
+  repeat(timer: Timer, deadline: number, ref: boolean): void {
+    if (timer.fire === null || timer.list !== null) return;
+    timer.list = timer.own ??= new TimerList(ref, undefined, 2);
+    this.#push(timer.list, deadline, timer, undefined);
+  }
+
+  /** Cancels a timer: it never fires, and the queue lets go of what it holds now. */
+  cancel(timer: Timer): void {
+    const list = timer.list;
+    timer.fire = null;
+    timer.value = undefined;
+    if (list === null) return;
+    timer.list = null;
+    this.#gone(list);
+    if (list.live === 0) this.#drop(list);
+    else if (list.slots[list.head] === timer) {
+      list.skipHusks();
+      this.#heap.later(list);
+    } else if (list.sparse) list.compact();
     if (!this.#expiring) this.#arm();
   }
 
-  /** Cancels a timer: it never fires, and the queue lets go of it now. */
-  cancel(timer: Timer): void {
-    if (this.#take(timer) && !this.#expiring) this.#arm();
+  #list(delay: number, ref: boolean): TimerList {
+    const key = ref ? delay : -delay;
+    let list = this.#lists.get(key);
+    if (list === undefined) this.#lists.set(key, (list = new TimerList(ref, key, 16)));
+    return list;
   }
 
-  /** Whether a scheduled timer keeps the process alive. */
-  setRef(timer: Timer, ref: boolean): void {
-    if (timer.ref === ref) return;
-    timer.ref = ref;
-    if (timer.list === null) return;
-    this.#refs += ref ? 1 : -1;
-    this.#syncRef();
-  }
-
-  /** Unlinks a scheduled timer; false if it was not scheduled. */
-  #take(timer: Timer): boolean {
-    const list = timer.list;
-    if (list === null) return false;
-    const wasHead = timer.prev === null;
-    if (timer.prev === null) list.head = timer.next;
-    else timer.prev.next = timer.next;
-    if (timer.next === null) list.tail = timer.prev;
-    else timer.next.prev = timer.prev;
-    timer.prev = timer.next = timer.list = null;
-    this.#size--;
-    if (timer.ref) this.#refs--;
-    if (list.head === null) {
-      this.#lists.delete(list.duration);
-      this.#heapRemove(list.index);
-    } else if (wasHead) {
-      list.expiry = list.head.deadline;
-      this.#heapDown(list.index);
+  #push(list: TimerList, deadline: number, slot: Fire | Timer, value: unknown): void {
+    list.push(deadline, slot, value);
+    if (list.ref) this.#refs++;
+    if (list.index < 0) {
+      list.expiry = deadline;
+      this.#heap.push(list);
     }
-    return true;
+    if (!this.#expiring) this.#arm();
   }
 
-  /** Inserts `timer` into `list` after `after` (at the head if null). */
-  #link(list: DurationList, timer: Timer, after: Timer | null): void {
-    timer.prev = after;
-    timer.next = after === null ? list.head : after.next;
-    if (timer.next === null) list.tail = timer;
-    else timer.next.prev = timer;
-    if (after === null) list.head = timer;
-    else after.next = timer;
+  /** Bookkeeping for a timer of `list` that fired or was cancelled. */
+  #gone(list: TimerList): void {
+    list.live--;
+    if (list.ref) this.#refs--;
+  }
+
+  /** An empty list leaves the heap and the map, and its arrays go with it. */
+  #drop(list: TimerList): void {
+    if (list.index >= 0) this.#heap.remove(list);
+    if (list.key !== undefined && this.#lists.get(list.key) === list) this.#lists.delete(list.key);
   }
 
   /** Fires every timer that is due, list by list in expiry order, then arms for the next. */
@@ -171,11 +129,11 @@ export class TimerQueue {
     const now = performance.now();
     this.#expiring = true;
     try {
-      for (let list = this.#heap[0]; list !== undefined && list.expiry <= now; list = this.#heap[0]) {
-        for (let t = list.head; t !== null && t.deadline <= now; t = list.head) {
-          this.#take(t);
-          t.fire(t.value);
-        }
+      for (let list = this.#heap.top; list !== undefined && list.expiry <= now; list = this.#heap.top) {
+        this.#run(list, now);
+        list.skipHusks();
+        if (list.count === 0) this.#drop(list);
+        else this.#heap.later(list);
       }
     } finally {
       this.#expiring = false;
@@ -183,9 +141,31 @@ export class TimerQueue {
     }
   }
 
+  /** Fires the due timers at the head of `list`. */
+  #run(list: TimerList, now: number): void {
+    while (list.count > 0) {
+      const i = list.head;
+      if (list.deadlines[i]! > now) return;
+      const slot = list.slots[i]!;
+      const value = list.values[i];
+      list.slots[i] = undefined;
+      list.values[i] = undefined;
+      list.head = (i + 1) & list.mask;
+      list.count--;
+      if (typeof slot === 'function') {
+        this.#gone(list);
+        slot(value);
+      } else if (slot.fire !== null) {
+        slot.list = null;
+        this.#gone(list);
+        slot.fire(slot.value);
+      } // else a husk: its timer was cancelled
+    }
+  }
+
   /** Makes the kernel timeout match the earliest deadline (earlier only: a late wake-up is re-armed then) and the refs. */
   #arm(): void {
-    const top = this.#heap[0];
+    const top = this.#heap.top;
     if (top === undefined) return this.#disarm();
     if (this.#armed !== undefined) {
       if (top.expiry < this.#armedAt) {
@@ -235,55 +215,5 @@ export class TimerQueue {
     if (this.#armed === undefined || want === this.#armedRef) return;
     this.#armedRef = want;
     this.#ring.setRef(this.#armed, want);
-  }
-
-  // ---- the heap of lists, by expiry ----------------------------------------
-
-  #heapPush(list: DurationList): void {
-    list.index = this.#heap.push(list) - 1;
-    this.#heapUp(list.index);
-  }
-
-  #heapRemove(i: number): void {
-    const h = this.#heap;
-    const last = h.pop()!;
-    if (i === h.length) return;
-    h[i] = last;
-    last.index = i;
-    this.#heapUp(i);
-    this.#heapDown(last.index);
-  }
-
-  #heapUp(i: number): void {
-    const h = this.#heap;
-    const item = h[i]!;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = h[parent]!;
-      if (p.expiry <= item.expiry) break;
-      h[i] = p;
-      p.index = i;
-      i = parent;
-    }
-    h[i] = item;
-    item.index = i;
-  }
-
-  #heapDown(i: number): void {
-    const h = this.#heap;
-    const n = h.length;
-    const item = h[i]!;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && h[c + 1]!.expiry < h[c]!.expiry) c++;
-      const child = h[c]!;
-      if (item.expiry <= child.expiry) break;
-      h[i] = child;
-      child.index = i;
-      i = c;
-    }
-    h[i] = item;
-    item.index = i;
   }
 }

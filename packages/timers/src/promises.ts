@@ -4,7 +4,7 @@
  */
 import { AbortError, invalidArgType } from '@uring/core';
 import * as nodeTimers from 'node:timers/promises';
-import { Timer } from './clock';
+import { Timer } from './lists';
 import { timerQueue } from './queue';
 
 const TIMEOUT_MAX = 2 ** 31 - 1;
@@ -63,9 +63,9 @@ export function setTimeout<T = void>(delay?: number, value?: T, options?: TimerO
   if (!queue) return nodeTimers.setTimeout(delay, value, options);
   const ms = coerceDelay(delay);
   if (signal === undefined) {
-    // The common case allocates a promise and a timer, less than Node's own.
+    // The common case allocates a promise and nothing else: the timer is a slot in its duration's list.
     const promise = new Promise<T>(park);
-    queue.schedule(new Timer(parked, value, ref), ms);
+    queue.add(ms, parked, value, ref);
     return promise;
   }
   return new Promise<T>((resolve, reject) => {
@@ -73,15 +73,11 @@ export function setTimeout<T = void>(delay?: number, value?: T, options?: TimerO
       queue.cancel(timer);
       reject(aborted(signal!));
     };
-    const timer = new Timer(
-      (v) => {
-        signal!.removeEventListener('abort', onAbort);
-        resolve(v as T);
-      },
-      value,
-      ref,
-    );
-    queue.schedule(timer, ms);
+    const timer = new Timer((v) => {
+      signal!.removeEventListener('abort', onAbort);
+      resolve(v as T);
+    }, value);
+    queue.schedule(timer, ms, ref);
     signal!.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -105,17 +101,14 @@ export async function* setInterval<T = void>(delay?: number, value?: T, options:
   let pending = 0;
   let wake: (() => void) | undefined;
   // One timer, re-scheduled at each tick: the next deadline follows the last one, so ticks do not drift.
-  const timer = new Timer(
-    () => {
-      pending++;
-      queue.schedule(timer, ms, timer.deadline + ms);
-      wake?.();
-      wake = undefined;
-    },
-    undefined,
-    ref,
-  );
-  queue.schedule(timer, ms);
+  let next = performance.now() + ms;
+  const timer = new Timer(() => {
+    pending++;
+    queue.repeat(timer, (next += ms), ref);
+    wake?.();
+    wake = undefined;
+  }, undefined);
+  queue.repeat(timer, next, ref);
   const onAbort = () => {
     wake?.();
     wake = undefined;

@@ -21,6 +21,9 @@ describe('@uring/timers queue', () => {
     const r = child(
       `import { setTimeout } from '@uring/timers';
        import { defaultRing } from '@uring/core';
+       // One live timer of the same duration stays at the head, so the aborted ones are cancelled behind it.
+       const keep = new AbortController();
+       const kept = setTimeout(3_600_000, 'kept', { signal: keep.signal }).catch((e) => e.name);
        gc(); const before = process.memoryUsage().heapUsed;
        const ps = [];
        for (let i = 0; i < 30_000; i++) {
@@ -31,6 +34,8 @@ describe('@uring/timers queue', () => {
        const names = new Set(await Promise.all(ps)); ps.length = 0;
        await new Promise((r) => globalThis.setTimeout(r, 20));
        gc(); const after = process.memoryUsage().heapUsed;
+       keep.abort(); names.add(await kept);
+       await new Promise((r) => globalThis.setTimeout(r, 20));
        console.log(JSON.stringify({ names: [...names], grewMiB: (after - before) / 2 ** 20, inflight: defaultRing().inflight }));`,
       ['--expose-gc'],
     );
@@ -39,6 +44,51 @@ describe('@uring/timers queue', () => {
     expect(out.names).to.deep.equal(['AbortError']);
     expect(out.grewMiB).to.be.below(24);
     expect(out.inflight, 'no kernel timeout left for timers that are all gone').to.equal(0);
+  });
+
+  it('timers of one duration fire once each, in the order added, when most of them are aborted (head, middle, tail)', async () => {
+    const n = 3000;
+    const fired = [];
+    const errors = [];
+    const controllers = [];
+    const all = [];
+    for (let i = 0; i < n; i++) {
+      const ac = new AbortController();
+      controllers.push(ac);
+      // Every third timer has no signal; the others may be aborted. All share the 30 ms list.
+      const p = i % 3 === 0 ? setTimeout(30, i) : setTimeout(30, i, { signal: ac.signal });
+      all.push(p.then((v) => fired.push(v), (e) => errors.push([i, e.name])));
+    }
+    const aborted = new Set();
+    for (let i = 0; i < n; i++) {
+      if (i % 3 !== 0 && (i < 200 || i % 5 !== 0 || i > n - 100)) {
+        controllers[i].abort();
+        aborted.add(i);
+      }
+    }
+    await Promise.all(all);
+    const expected = [...Array(n).keys()].filter((i) => !aborted.has(i));
+    expect(fired).to.deep.equal(expected);
+    expect(errors.length).to.equal(aborted.size);
+    expect(errors.every(([i, name]) => aborted.has(i) && name === 'AbortError')).to.equal(true);
+    await setTimeout(5);
+    expect(defaultRing().inflight).to.equal(0);
+  });
+
+  it('fractional, mixed and unref\'d durations never fire early; intervals of one period each keep their own ticks', async () => {
+    const early = [];
+    await Promise.all([1.5, 2.25, 7, 1, 3.75, 7].map(async (d, i) => {
+      const t0 = process.hrtime.bigint();
+      await setTimeout(d, undefined, { ref: i % 2 === 0 });
+      if (ms(t0) < d) early.push(d);
+    }));
+    expect(early).to.deep.equal([]);
+    const counts = await Promise.all([0, 1, 2].map(async () => {
+      let n = 0;
+      for await (const _ of setInterval(4)) if (++n === 5) break;
+      return n;
+    }));
+    expect(counts).to.deep.equal([5, 5, 5]);
   });
 
   // Each program prints the short timer's value, or nothing if the process exited with it pending.
