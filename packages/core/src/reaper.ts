@@ -119,8 +119,18 @@ export class Reaper {
     const m = this.#m;
     const v = m.cqView;
     let budget = REAP_CHUNK;
-    for (let rounds = 0; rounds < 64 && !this.#stopped; rounds++) {
+    for (let rounds = 0; !this.#stopped; rounds++) {
+      if (rounds === 64) {
+        // Still more after 64 rounds: go on after the loop has turned. (Under DEFER_TASKRUN nothing
+        // else would come back for it: the eventfd was reset and fires only for new work.)
+        if (!this.#reapQueued) {
+          this.#reapQueued = true;
+          setImmediate(this.#reapMore);
+        }
+        return;
+      }
       if (this.#deferTaskrun || Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
+        // Task work waits (always assumed under DEFER_TASKRUN): running it posts its CQEs.
         this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
       }
       // Acquire: CQE contents are valid once we have read the kernel's tail.
@@ -132,6 +142,10 @@ export class Reaper {
           this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
           continue;
         }
+        // Under DEFER_TASKRUN one io_uring_enter runs at most 20 deferred items and keeps the rest
+        // without signalling the eventfd again (nor setting IORING_SQ_TASKRUN): the ring fd polls
+        // readable while any is left, so ask it before leaving.
+        if (this.#deferTaskrun && this.#n.readable(this.#fd)) continue;
         break;
       }
       if (budget <= 0) {

@@ -88,6 +88,8 @@ export class Ring implements Disposable {
   #files: FileTable | undefined;
   #buffers: BufferTable | undefined;
   readonly #fixedFiles: number;
+  /** The eventfd that wakes a DEFER_TASKRUN ring (-1: the ring fd is polled itself). */
+  #eventfd = -1;
   readonly #flush = () => this.#flushTick();
 
   constructor(options: RingOptions = {}) {
@@ -101,7 +103,7 @@ export class Ring implements Disposable {
     this.features = this.#m.features;
     this.#sqTail = this.#m.sq[this.#m.sqTail]!;
     try {
-      this.#wakeup = new Wakeup(this.fd, () => this.#reaper.onReadable());
+      this.#wakeup = this.#startWakeup();
     } catch (err) {
       this.#unmap();
       throw err;
@@ -317,11 +319,13 @@ export class Ring implements Disposable {
 
   /** Signals an eventfd on completions (`async`: only those that completed out of line). */
   registerEventfd(fd: number, options?: { async?: boolean }): void {
+    if (this.#eventfd >= 0) throw uringError('ERR_URING_EVENTFD_IN_USE', 'a deferTaskrun ring wakes its event loop through its own registered eventfd: a ring has only one');
     this.#ensureOpen();
     registerEventfd(this, fd, options);
   }
 
   unregisterEventfd(): void {
+    if (this.#eventfd >= 0) throw uringError('ERR_URING_EVENTFD_IN_USE', "a deferTaskrun ring's eventfd is its wake-up: it cannot be unregistered");
     unregisterEventfd(this);
   }
 
@@ -490,9 +494,36 @@ export class Ring implements Disposable {
     this.close();
   }
 
+  /**
+   * Polls what tells us completions are ready. The ring fd turns readable when CQEs are posted; under
+   * DEFER_TASKRUN it never does for deferred task work (the kernel posts those CQEs only inside our
+   * io_uring_enter), but a registered eventfd is signalled each time that work list goes from empty to
+   * non-empty. So we poll the eventfd, and on each wake reset it *before* the reaper runs the work
+   * (GETEVENTS): work queued after the reset signals again, and the reaper leaves no work or CQE behind.
+   */
+  #startWakeup(): Wakeup {
+    if (!(this.setupFlags & IORING_SETUP_DEFER_TASKRUN)) return new Wakeup(this.fd, () => this.#reaper.onReadable());
+    const n = this.#n;
+    const efd = n.eventfd();
+    if (efd < 0) throw systemError(-n.errno(), 'eventfd');
+    try {
+      registerEventfd(this, efd);
+      this.#eventfd = efd;
+      return new Wakeup(efd, () => {
+        n.drainEventfd(efd);
+        this.#reaper.onReadable();
+      });
+    } catch (err) {
+      n.close(efd);
+      this.#eventfd = -1;
+      throw err;
+    }
+  }
+
   #unmap(): void {
     for (const map of this.#m.maps) this.#n.munmap(map.ptr, map.len);
     this.#n.close(this.fd);
+    if (this.#eventfd >= 0) this.#n.close(this.#eventfd);
   }
 }
 

@@ -14,6 +14,7 @@ import {
   IORING_SETUP_CLAMP,
   IORING_SETUP_COOP_TASKRUN,
   IORING_SETUP_CQSIZE,
+  IORING_SETUP_DEFER_TASKRUN,
   IORING_SETUP_SINGLE_ISSUER,
   IORING_SETUP_SQPOLL,
   IORING_SETUP_SQ_AFF,
@@ -36,7 +37,11 @@ export interface RingOptions {
   sqpoll?: boolean | { idleMs?: number; cpu?: number };
   /** IORING_SETUP_SINGLE_ISSUER (only this thread submits). */
   singleIssuer?: boolean;
-  /** IORING_SETUP_DEFER_TASKRUN: refused with ERR_URING_UNSUPPORTED_OPTION (see setupRing). */
+  /**
+   * IORING_SETUP_DEFER_TASKRUN (with SINGLE_ISSUER, 6.1+): task work runs only when this thread enters
+   * the kernel, in batches, instead of interrupting it. The ring then wakes its event loop through a
+   * registered eventfd of its own (so `registerEventfd` is refused on it).
+   */
   deferTaskrun?: boolean;
   /**
    * IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG (default on where the kernel has
@@ -72,6 +77,8 @@ export interface RingMemory {
   cqTail: number;
   cqMask: number;
   cqOverflow: number;
+  /** Index of the CQ ring's flags word (IORING_CQ_EVENTFD_DISABLED) in `cq`. */
+  cqFlags: number;
   /** Byte offset of the first CQE in cqView. */
   cqes: number;
   /** The SQE array. */
@@ -157,15 +164,9 @@ export function setupRing(options: RingOptions = {}): RingMemory {
       pv.setUint32(PARAMS.sqThreadCpu, sq.cpu, true);
     }
   }
-  if (options.deferTaskrun) {
-    // With DEFER_TASKRUN, completions that need task work (timeouts, polled sockets)
-    // are only posted while the thread waits in io_uring_enter, and the ring fd
-    // does not become readable for them: a libuv-polled ring would never see them.
-    throw uringError(
-      'ERR_URING_UNSUPPORTED_OPTION',
-      'deferTaskrun is not supported: its completions are only posted inside io_uring_enter, which the event-loop poll never calls',
-    );
-  }
+  // DEFER_TASKRUN (6.1+) needs SINGLE_ISSUER: only this thread submits, and completions that need task
+  // work wait for our next io_uring_enter; the ring wakes its loop through a registered eventfd (ring.ts).
+  if (options.deferTaskrun) flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
   if (options.singleIssuer) flags |= IORING_SETUP_SINGLE_ISSUER;
   const coop = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
   if (options.coopTaskrun !== false) flags |= coop;
@@ -238,6 +239,7 @@ export function setupRing(options: RingOptions = {}): RingMemory {
     cqMask: new Uint32Array(cqRing)[cqOff('ringMask') / 4]!,
     cqOverflow: cqOff('overflow') / 4,
     cqes: cqOff('cqes'),
+    cqFlags: cqOff('flags') / 4,
     sqes: new DataView(sqesBuf),
     sqeBytes: new Uint8Array(sqesBuf),
   };

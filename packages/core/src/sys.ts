@@ -25,6 +25,12 @@ export interface Native {
   /** Asks for transparent huge pages (MADV_HUGEPAGE) over the 2 MiB-aligned part of [addr, addr + length); false if refused. */
   hugePages(addr: number, length: number): boolean;
   close(fd: number): number;
+  /** eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC): fd or -1 (see errno). */
+  eventfd(): number;
+  /** poll(2) with a zero timeout: whether `fd` is readable now. */
+  readable(fd: number): boolean;
+  /** Reads (and so resets) an eventfd's counter; false when it was already zero. */
+  drainEventfd(fd: number): boolean;
   errno(): number;
   /** Whether this is the process's first thread (Node's main thread; a worker is another thread). */
   isMainThread(): boolean;
@@ -53,6 +59,9 @@ const MAP_POPULATE = 0x8000;
 const MAP_FAILED = 0xffffffffffffffffn;
 const MADV_HUGEPAGE = 14;
 const F_SETPIPE_SZ = 1031;
+const POLLIN = 1;
+const EFD_NONBLOCK = 0o4000;
+const EFD_CLOEXEC = 0o2000000;
 const HUGE_PAGE = 2 * 1024 * 1024;
 
 let native: Native | undefined;
@@ -72,6 +81,11 @@ function load(): Native {
   const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)');
   const munmap = libc.func('int munmap(void *addr, size_t length)');
   const close = libc.func('int close(int fd)');
+  const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
+  const read = libc.func('long read(int fd, void *buf, size_t count)');
+  const counter = new Uint8Array(8);
+  const pollOne = libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
+  const pollfd = new Int32Array(2); // struct pollfd { int fd; short events; short revents; }
   const gettid = libc.func('int gettid()');
   const madvise = libc.func('int madvise(uint64_t addr, size_t length, int advice)');
   const fcntl = libc.func('int fcntl(int fd, int cmd, int arg)');
@@ -97,6 +111,13 @@ function load(): Native {
       return end > start && madvise(start, end - start, MADV_HUGEPAGE) === 0;
     },
     close: (fd) => close(fd) as number,
+    eventfd: () => eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) as number,
+    drainEventfd: (fd) => (read(fd, counter, 8) as number) === 8,
+    readable: (fd) => {
+      pollfd[0] = fd;
+      pollfd[1] = POLLIN;
+      return (pollOne(pollfd, 1, 0) as number) > 0 && (pollfd[1]! >>> 16 & POLLIN) !== 0;
+    },
     errno: () => koffi.errno(),
     isMainThread: () => gettid() === process.pid,
     view: (ptr, length) => koffi.view(ptr, length) as ArrayBuffer,

@@ -146,6 +146,9 @@ export const IORING_SQ_NEED_WAKEUP = 1 << 0;
 export const IORING_SQ_CQ_OVERFLOW = 1 << 1;
 export const IORING_SQ_TASKRUN = 1 << 2;
 
+/** `cq_ring->flags`. */
+export const IORING_CQ_EVENTFD_DISABLED = 1 << 0;
+
 /** `cqe->flags`. */
 export const IORING_CQE_F_BUFFER = 1 << 0;
 export const IORING_CQE_F_MORE = 1 << 1;

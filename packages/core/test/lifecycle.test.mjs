@@ -136,10 +136,6 @@ describe('lifecycle', () => {
     }
   });
 
-  it('refuses deferTaskrun, whose completions a polled ring would never see', () => {
-    expect(() => new Ring({ deferTaskrun: true })).to.throw().with.property('code', 'ERR_URING_UNSUPPORTED_OPTION');
-  });
-
   it('validates ring options with Node-style errors', () => {
     expect(() => new Ring({ entries: 'x' })).to.throw().with.property('code', 'ERR_INVALID_ARG_TYPE');
     expect(() => new Ring({ entries: 0 })).to.throw().with.property('code', 'ERR_OUT_OF_RANGE');
@@ -152,6 +148,7 @@ describe('lifecycle', () => {
     sqpoll: { entries: 8, sqpoll: { idleMs: 10 } },
     singleIssuer: { entries: 8, singleIssuer: true },
     coopTaskrun: { entries: 8, coopTaskrun: true },
+    deferTaskrun: { entries: 8, deferTaskrun: true },
   })) {
     it(`ring option ${name}: ops round-trip`, async () => {
       const ring = new Ring(options);
