@@ -142,6 +142,19 @@ export function statsFromRaw(v: DataView, at: number): fs.Stats {
  */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * Whether a call's options carry a signal that has not aborted yet. Such a
+ * call on a handle starts in the next turn of the loop (nextTurn): Node's
+ * checks its signal first thing, and where Node's previous call (an open)
+ * took a turn of the loop, a `process.nextTick(abort)` queued before it has
+ * run by then; ours may have completed inside the ring's poll callback, where
+ * promise reactions run before the ticks queued outside it.
+ */
+export function pendingSignal(options: unknown): boolean {
+  const signal = options !== null && typeof options === 'object' ? (options as { signal?: unknown }).signal : undefined;
+  return signal instanceof AbortSignal && !signal.aborted;
+}
+
 /** Node's largest readFile (kIoMaxLength); a larger file is ERR_FS_FILE_TOO_LARGE. */
 export const IO_MAX_LENGTH = 2 ** 31 - 1;
 

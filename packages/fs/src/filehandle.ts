@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import node from 'node:fs/promises';
 import { addressOf, op, Opcode, sqe, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
-import { nextTurn, throwIfAborted, toStats } from './compat';
+import { nextTurn, pendingSignal, throwIfAborted, toStats } from './compat';
 import { readAll } from './readfile';
 import { kernelHas } from './ring';
 
@@ -274,6 +274,11 @@ export class FileHandle extends Base {
 
   /** Reads from the current position to the end. */
   readFile(options?: unknown): Promise<never> {
+    if (pendingSignal(options)) return nextTurn().then(() => this.#readFile(options));
+    return this.#readFile(options);
+  }
+
+  #readFile(options?: unknown): Promise<never> {
     const o = plainOptions(options, null);
     if (o === undefined) return (super.readFile as (...a: unknown[]) => Promise<never>)(...arguments);
     const fd = FileHandle.#ref(this);
@@ -295,6 +300,11 @@ export class FileHandle extends Base {
    * An iterable or stream, or any other option, is Node's own.
    */
   writeFile(data: unknown, options?: unknown): Promise<void> {
+    if (pendingSignal(options)) return nextTurn().then(() => this.#writeFile(data, options));
+    return this.#writeFile(data, options);
+  }
+
+  #writeFile(data: unknown, options?: unknown): Promise<void> {
     const o = plainOptions(options, 'utf8');
     if (o === undefined || !(typeof data === 'string' || ArrayBuffer.isView(data))) return (super.writeFile as (...a: unknown[]) => Promise<never>)(...arguments);
     const fd = FileHandle.#ref(this);
