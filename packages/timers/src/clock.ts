@@ -43,7 +43,7 @@ const noop = () => {};
 
 export class TimerQueue {
   readonly #ring: Ring;
-  /** Lists by duration: ref'd ones under `delay`, unref'd under `-delay` (a delay is >= 1). */
+  /** Lists by whole milliseconds of delay: ref'd ones under `ms`, unref'd under `-ms` (a delay is >= 1). */
   readonly #lists = new Map<number, TimerList>();
   readonly #heap = new ListHeap();
   #refs = 0;
@@ -96,9 +96,9 @@ export class TimerQueue {
   }
 
   #list(delay: number, ref: boolean): TimerList {
-    const key = ref ? delay : -delay;
+    const key = ref ? Math.floor(delay) : -Math.floor(delay);
     let list = this.#lists.get(key);
-    if (list === undefined) this.#lists.set(key, (list = new TimerList(ref, key, 16)));
+    if (list === undefined) this.#lists.set(key, (list = new TimerList(ref, key, 2)));
     return list;
   }
 

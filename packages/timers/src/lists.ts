@@ -1,9 +1,11 @@
 /**
  * The timers of one duration, as Node keeps them: timers of one duration
  * expire in the order they were added, so a FIFO is enough and adding is an
- * append. Each list is a ring of slots in plain arrays (deadlines in a
- * Float64Array), so a timer costs no object of its own; a heap orders the
- * lists by their first deadline.
+ * append. Each list is a ring of slots in plain arrays (the deadlines unboxed
+ * doubles), so a timer costs no object of its own; a heap orders the lists by
+ * their first deadline. Delays that share a whole millisecond share a list,
+ * so computed fractional delays do not make a list each: a timer then waits
+ * less than 1 ms behind one added before it, and never fires early.
  */
 
 /** What a slot calls when its timer expires (a promise's resolve, mostly), with the slot's value. */
@@ -27,7 +29,7 @@ export class Timer {
 }
 
 export class TimerList {
-  deadlines: Float64Array;
+  deadlines: number[];
   slots: (Fire | Timer | undefined)[];
   values: unknown[];
   mask: number;
@@ -48,7 +50,7 @@ export class TimerList {
     readonly key: number | undefined,
     capacity: number,
   ) {
-    this.deadlines = new Float64Array(capacity);
+    this.deadlines = new Array<number>(capacity).fill(0);
     this.slots = new Array(capacity);
     this.values = new Array(capacity);
     this.mask = capacity - 1;
@@ -85,24 +87,22 @@ export class TimerList {
   /** Copies the live slots, in order, into arrays of `capacity` (a power of two >= live): husks go. */
   compact(): void {
     let capacity = this.mask + 1;
-    while (capacity > 16 && capacity >= this.live * 4) capacity >>= 1;
+    while (capacity > 2 && capacity >= this.live * 4) capacity >>= 1;
     this.#resize(capacity);
   }
 
   #resize(capacity: number): void {
     const { deadlines, slots, values, mask, head, count } = this;
-    this.deadlines = new Float64Array(capacity);
+    this.deadlines = new Array<number>(capacity).fill(0);
     this.slots = new Array(capacity);
     this.values = new Array(capacity);
     this.mask = capacity - 1;
     this.head = 0;
     if (this.live === count) {
       // Growing a list without husks: a straight copy (the ring unwrapped at 0).
-      const first = Math.min(count, mask + 1 - head);
-      this.deadlines.set(deadlines.subarray(head, head + first));
-      this.deadlines.set(deadlines.subarray(0, count - first), first);
       for (let k = 0; k < count; k++) {
         const i = (head + k) & mask;
+        this.deadlines[k] = deadlines[i]!;
         this.slots[k] = slots[i];
         this.values[k] = values[i];
       }

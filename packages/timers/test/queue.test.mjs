@@ -83,6 +83,17 @@ describe('@uring/timers queue', () => {
       if (ms(t0) < d) early.push(d);
     }));
     expect(early).to.deep.equal([]);
+    // Delays that share a whole millisecond share a list: a later-added shorter one waits behind, never fires early.
+    const fired = new Array(2000).fill(0);
+    await Promise.all(fired.map(async (_, i) => {
+      const d = 1 + ((i * 7.37) % 20);
+      const t0 = process.hrtime.bigint();
+      await setTimeout(d);
+      fired[i]++;
+      if (ms(t0) < d) early.push(d);
+    }));
+    expect(early).to.deep.equal([]);
+    expect(fired.every((n) => n === 1)).to.equal(true);
     const counts = await Promise.all([0, 1, 2].map(async () => {
       let n = 0;
       for await (const _ of setInterval(4)) if (++n === 5) break;
