@@ -47,7 +47,11 @@ export function parseMode(mode: unknown, fallback: number): number | undefined {
 export function plainPath(path: unknown): string | undefined {
   let p: string;
   if (typeof path === 'string') p = path;
-  else if (Buffer.isBuffer(path)) p = path.toString('utf8');
+  else if (Buffer.isBuffer(path)) {
+    // The ring takes the path as a string: only bytes that are UTF-8 come back as the same bytes (others name another file).
+    p = path.toString('utf8');
+    if (Buffer.byteLength(p) !== path.length || !Buffer.from(p).equals(path)) return undefined;
+  }
   else if (path instanceof URL) {
     try {
       p = fileURLToPath(path);
@@ -63,7 +67,8 @@ export function plainPath(path: unknown): string | undefined {
 export function encodingOf(options: unknown, fallback: BufferEncoding | null): BufferEncoding | null | undefined {
   const enc = typeof options === 'string' ? options : options && typeof options === 'object' ? (options as { encoding?: unknown }).encoding : undefined;
   if (enc === undefined || enc === null) return enc === null ? null : fallback;
-  if (typeof enc === 'string' && (enc === 'buffer' || Buffer.isEncoding(enc))) return enc === 'buffer' ? null : (enc as BufferEncoding);
+  // ('buffer' is no encoding to readFile or writeFile: Node says ERR_UNKNOWN_ENCODING.)
+  if (typeof enc === 'string' && Buffer.isEncoding(enc)) return enc as BufferEncoding;
   return undefined;
 }
 

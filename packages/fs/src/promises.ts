@@ -172,6 +172,10 @@ function write(path: fs.PathLike | FileHandle, data: unknown, options: unknown, 
 async function writeAny(path: fs.PathLike | FileHandle, data: unknown, options: unknown, defaultFlag: string, nodeFn: (...args: never[]) => Promise<void>): Promise<void> {
   // On a handle, flag and mode mean nothing: its writeFile is Node's (data, encoding, signal).
   if (path instanceof FileHandle) return path.writeFile(data, options as never);
+  // Node takes nothing, a function (as nothing), an encoding or an object; it rejects anything else.
+  if (options !== undefined && options !== null && typeof options !== 'string' && typeof options !== 'object' && typeof options !== 'function') {
+    return (nodeFn as (...a: unknown[]) => Promise<void>)(path, data, options);
+  }
   const o = (isObj(options) ? options : {}) as { flag?: unknown; mode?: unknown; signal?: AbortSignal; flush?: unknown };
   const encoding = encodingOf(options, 'utf8');
   const flags = parseFlags(o.flag ?? defaultFlag, 0);
@@ -179,10 +183,16 @@ async function writeAny(path: fs.PathLike | FileHandle, data: unknown, options: 
   const signal = o.signal;
   const ring = ringOrNode();
   const bytes = typeof data === 'string' && encoding ? Buffer.from(data, encoding) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
-  const plain = ring && bytes && flags !== undefined && mode !== undefined && !o.flush && (signal === undefined || (isObj(signal) && 'aborted' in signal));
+  // flush: true is Node's own (an fsync before the close); anything but a boolean Node rejects.
+  const plain = ring && bytes && flags !== undefined && mode !== undefined && (o.flush === undefined || o.flush === false) && (signal === undefined || (isObj(signal) && 'aborted' in signal));
   const f = fast(path);
   if (!plain || !f) return (nodeFn as (...a: unknown[]) => Promise<void>)(path, data, options);
   throwIfAborted(signal);
+  if (bytes!.length === 0 && (flags! & 3) === fs.constants.O_RDONLY) {
+    // Node opens, writes nothing and closes: no error for a file opened read-only (3 is O_ACCMODE).
+    await (await open(f[1], flags, mode)).close();
+    return;
+  }
   const done = writeSmallFile(f[0], f[1], flags!, mode!, bytes!, signal);
   if (done) return done;
   // The fixed-file table is full: through a FileHandle, which checks the signal between its writes as Node's does.

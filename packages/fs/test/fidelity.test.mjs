@@ -68,6 +68,49 @@ describe('@uring/fs/promises: what Node\'s own tests pin down', () => {
     expect(got[1], label).to.deep.equal(got[0]);
   }
 
+  /** Runs `call(impl, folder)` for each implementation in a folder of its own holding the same files: same outcome, same tree after. */
+  async function sameCalls(label, call) {
+    const got = [];
+    for (const impl of [nodeFsp, uring]) {
+      const d = path.join(dir, impl === uring ? 'u' : 'n');
+      fs.mkdirSync(d);
+      fs.writeFileSync(path.join(d, 'file'), 'content');
+      const r = await outcome(() => call(impl, d));
+      const tree = Object.fromEntries(fs.readdirSync(d, { encoding: 'buffer' }).map((n) => [n.toString('hex'), fs.readFileSync(Buffer.concat([Buffer.from(d + '/'), n]), 'latin1')]));
+      got.push([r, tree]);
+    }
+    expect(got[1], label).to.deep.equal(got[0]);
+  }
+
+  describe('module calls', () => {
+    const raw = (d, ...bytes) => Buffer.concat([Buffer.from(`${d}/`), Buffer.from(bytes)]);
+    const cases = {
+      'writeFile with options 5': (m, d) => m.writeFile(`${d}/new`, 'x', 5),
+      'appendFile with options 5': (m, d) => m.appendFile(`${d}/new`, 'x', 5),
+      'writeFile with a function for options': (m, d) => m.writeFile(`${d}/new`, 'x', () => {}),
+      "readFile(p, 'buffer')": (m, d) => m.readFile(`${d}/file`, 'buffer'),
+      "writeFile(p, d, 'buffer')": (m, d) => m.writeFile(`${d}/new`, 'x', 'buffer'),
+      'writeFile with flush 0': (m, d) => m.writeFile(`${d}/new`, 'x', { flush: 0 }),
+      "appendFile with flush 'yes'": (m, d) => m.appendFile(`${d}/new`, 'x', { flush: 'yes' }),
+      'writeFile with flush true': (m, d) => m.writeFile(`${d}/new`, 'x', { flush: true }),
+      'appendFile with flush false': (m, d) => m.appendFile(`${d}/file`, 'x', { flush: false }),
+      "empty writeFile with flag 'r'": (m, d) => m.writeFile(`${d}/file`, '', { flag: 'r' }),
+      "empty appendFile with flag 'r'": (m, d) => m.appendFile(`${d}/file`, new Uint8Array(0), { flag: 'r' }),
+      "writeFile with flag 'r'": (m, d) => m.writeFile(`${d}/file`, 'x', { flag: 'r' }),
+      'empty writeFile makes the file': (m, d) => m.writeFile(`${d}/new`, ''),
+      'a Buffer path that is not UTF-8 (writeFile)': (m, d) => m.writeFile(raw(d, 0xff, 0xfe), 'raw'),
+      'a Buffer path that is not UTF-8 (readFile, stat, open)': async (m, d) => {
+        fs.writeFileSync(raw(d, 0xc3, 0x28), 'latin');
+        const h = await m.open(raw(d, 0xc3, 0x28));
+        const r = [await m.readFile(raw(d, 0xc3, 0x28), 'utf8'), (await m.stat(raw(d, 0xc3, 0x28))).size, (await h.readFile()).toString()];
+        await h.close();
+        return r;
+      },
+      'a Buffer path that is UTF-8': (m, d) => m.writeFile(raw(d, 0xc3, 0xa9), 'utf8'),
+    };
+    for (const [label, call] of Object.entries(cases)) it(`${label}: as Node`, () => sameCalls(label, call));
+  });
+
   describe('FileHandle', () => {
     const one = () => Buffer.from('Z');
     const cases = {
