@@ -8,17 +8,13 @@
 import type { Observable } from 'rxjs';
 import { Observable as rxObservable } from './rx';
 import { AbortError, systemError, uringError } from './errors';
-import { completeDefault, sqeFlagsOf, type OpSpec, type SubmitOptions } from './op';
+import { completeDefault, sqeFlagsOf, wasStopped, type OpSpec, type SubmitOptions } from './op';
 import { linkTimeout } from './ops/timeout';
 import { defaultRing, type Ring } from './ring';
 import { IOSQE_CQE_SKIP_SUCCESS, opcodeName } from './uapi';
 import { constants } from 'node:os';
 
-const { ECANCELED, EINTR, ETIMEDOUT } = constants.errno;
-/** What a running io-wq op returns when a cancel interrupts it (the kernel's ERESTARTSYS, which it passes on as is). */
-const ERESTARTSYS = 512;
-/** Results of an op the kernel stopped: cancelled before it ran, or interrupted while it ran. */
-const stopped = (r: number | undefined) => r === -ECANCELED || r === -EINTR || r === -ERESTARTSYS;
+const { ECANCELED, ETIMEDOUT } = constants.errno;
 
 export class Chain {
   /** @param links how each step links to the next: true = IOSQE_IO_HARDLINK (one fewer than steps). */
@@ -96,7 +92,9 @@ export interface StepResult {
  * reported as its CQE arrives; without, steps are completed at the end, so a
  * chain that ends in an abort or its deadline hands nothing to anybody: each
  * step that ran is discarded instead (an fd its OPENAT opened is closed).
- * After an abort or a cancel, a step that completes is discarded too.
+ * After a cancel (unsubscribe), a step that completes is discarded too. An
+ * abort decides the outcome only if it stopped a step (ECANCELED, EINTR,
+ * ERESTARTSYS); a chain whose steps all completed first resolves as they did.
  *
  * A deadline is a LINK_TIMEOUT after each step, and its CQE is no sign that
  * the step is over: when the timer fires, the kernel tries to cancel the step
@@ -141,7 +139,7 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
   const errs: (Error | undefined)[] = new Array(specs.length);
   let remaining = specs.length;
   let aborted = false;
-  /** Aborted or cancelled: nobody receives what completes from now on. */
+  /** Cancelled (unsubscribed): nobody receives what completes from now on. */
   let dropped = false;
   const signal = options.signal;
 
@@ -149,11 +147,13 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
   /** The first spec the deadline stopped (its LINK_TIMEOUT fired and it ended cancelled), or -1. */
   const stoppedByDeadline = () => {
     if (deadlineNs === undefined) return -1;
-    return specs.findIndex((_, k) => stepOf[k]! >= 0 && res[k + 1] !== -ECANCELED && stopped(res[k]));
+    return specs.findIndex((_, k) => stepOf[k]! >= 0 && res[k + 1] !== -ECANCELED && wasStopped(res[k]));
   };
   const finish = () => {
     if (onAbort) signal!.removeEventListener('abort', onAbort);
-    const late = aborted ? -1 : stoppedByDeadline();
+    // An abort decides the outcome only where it stopped a step; steps that all completed first stand.
+    const abortStopped = aborted && specs.some((_, k) => stepOf[k]! >= 0 && wasStopped(res[k]));
+    const late = abortStopped ? -1 : stoppedByDeadline();
     const timedOut = late >= 0;
     const results: unknown[] = new Array(n);
     const errors: (Error | undefined)[] = new Array(n);
@@ -164,7 +164,7 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
       const r = res[k] ?? 0;
       if (!settled[k]) {
         // A step that ran, when the chain's values go to nobody (abort, deadline): let go of what it made.
-        if (seen[k] && (aborted || timedOut)) specs[k]!.discard?.(r);
+        if (seen[k] && (abortStopped || timedOut)) specs[k]!.discard?.(r);
         else settle(k, r); // a step that ran, or a skipped success (no CQE: its result is 0)
       }
       results[i] = values[k];
@@ -173,7 +173,7 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
         if (failed < 0 && r !== -ECANCELED) failed = i;
       }
     }
-    if (aborted) return done(new AbortError(undefined, { cause: signal!.reason }), results);
+    if (abortStopped) return done(new AbortError(undefined, { cause: signal!.reason }), results);
     if (timedOut) {
       const spec = specs[late]!;
       return done(systemError(-ETIMEDOUT, spec.syscall, spec.path, spec.dest), results);
@@ -264,7 +264,6 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
   if (signal) {
     onAbort = () => {
       aborted = true;
-      dropped = true;
       // Cancelling the step that runs now cancels every step after it.
       for (let k = 0; k < specs.length; k++) if (res[k] === undefined) handles[k]!.cancel();
     };

@@ -5,7 +5,10 @@
  * chains and can be submitted as promises or observables alike.
  */
 import { systemError } from './errors';
+import { constants } from 'node:os';
 import { IOSQE_ASYNC, IOSQE_BUFFER_SELECT, IOSQE_CQE_SKIP_SUCCESS, IOSQE_FIXED_FILE, IOSQE_IO_DRAIN } from './uapi';
+
+const { ECANCELED, EINTR } = constants.errno;
 
 export interface OpSpec<T = number> {
   /** The opcode, for probing and for error messages. */
@@ -70,6 +73,18 @@ export function sqeFlagsOf(o: SubmitOptions): number {
 
 /** Called with every CQE of an op; `more` is IORING_CQE_F_MORE (a multishot op goes on). */
 export type CqeSink = (res: number, flags: number, more: boolean) => void;
+
+/** What a running io-wq op returns when a cancel interrupts it (the kernel's ERESTARTSYS, passed on as is). */
+const ERESTARTSYS = 512;
+
+/**
+ * Whether a final result says the kernel stopped the op (cancelled before it
+ * ran, or interrupted while it ran) rather than the op completing on its own:
+ * only then did an abort or a deadline decide the outcome.
+ */
+export function wasStopped(res: number | undefined): boolean {
+  return res === -ECANCELED || res === -EINTR || res === -ERESTARTSYS;
+}
 
 /** The default completion: a negative result is a Node-style system error. */
 export function completeDefault<T>(spec: OpSpec<T>, res: number, flags: number): T {

@@ -4,7 +4,7 @@
  * the wake-up on this thread's event loop (wakeup.ts) behind it.
  */
 import { AbortError, closedError, systemError, uringError } from './errors';
-import { sqeFlagsOf, type CqeSink, type OpSpec, type SubmitOptions } from './op';
+import { sqeFlagsOf, wasStopped, type CqeSink, type OpSpec, type SubmitOptions } from './op';
 import { Reaper, type MessageHandler } from './reaper';
 import { setupRing, type RingMemory, type RingOptions } from './setup';
 import { sys, type Native } from './sys';
@@ -151,7 +151,8 @@ export class Ring implements Disposable {
         (res, flags, more) => {
           if (more) return; // a single-shot promise only waits for the final CQE
           if (onAbort) signal!.removeEventListener('abort', onAbort);
-          if (aborted) {
+          if (aborted && wasStopped(res)) {
+            // (An op that completed before the cancel reached it is settled as it completed: its result is real.)
             spec.discard?.(res);
             return reject(new AbortError(undefined, { cause: signal!.reason }));
           }
