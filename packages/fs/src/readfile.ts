@@ -7,6 +7,7 @@
  */
 import { addressOf, op, Opcode, sqe, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
 import fs from 'node:fs';
+import node from 'node:fs/promises';
 import { constants } from 'node:os';
 import { fileTooLarge, IO_MAX_LENGTH, O_CLOEXEC, nextTurn, throwIfAborted } from './compat';
 import { allocLarge, LARGE } from './large';
@@ -355,7 +356,7 @@ function writeResult(ring: Ring, path: string, flags: number, mode: number, data
 
 /** A WRITE failed: with the cut standing in for O_TRUNC, empty the file as Node's O_TRUNC open would have left it. */
 async function failedWrite(path: string, cut: boolean, err: Error): Promise<never> {
-  if (cut) await fs.promises.truncate(path, 0).catch(() => {});
+  if (cut) await node.truncate(path, 0).catch(() => {});
   throw err;
 }
 

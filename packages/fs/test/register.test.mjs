@@ -1,0 +1,87 @@
+// `node --import @uring/fs/register` (and --require) makes a program's and its dependencies'
+// fs/promises ours without editing them: a small app with a dependency in node_modules, run as a user would.
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The app: every way to reach fs/promises, in the app, in a CJS and an ESM dependency, a worker and a child. */
+function makeApp() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uring-register-'));
+  const w = (p, text) => {
+    fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    fs.writeFileSync(path.join(dir, p), text);
+  };
+  fs.mkdirSync(path.join(dir, 'node_modules', '@uring'), { recursive: true });
+  fs.symlinkSync(pkg, path.join(dir, 'node_modules', '@uring', 'fs'));
+  w('node_modules/tiny-cjs/package.json', '{ "name": "tiny-cjs", "main": "index.js" }');
+  w('node_modules/tiny-cjs/index.js', `const fs = require('fs');
+    exports.seen = { fsPromises: fs.promises, req: require('fs/promises'), nodeReq: require('node:fs/promises') };
+    exports.copy = async (a, b) => fs.promises.writeFile(b, await fs.promises.readFile(a));`);
+  w('node_modules/tiny-esm/package.json', '{ "name": "tiny-esm", "type": "module", "exports": "./index.js" }');
+  w('node_modules/tiny-esm/index.js', `import fsp from 'node:fs/promises'; import * as ns from 'fs/promises'; import { promises } from 'fs'; import fs from 'fs';
+    export const seen = { def: fsp, ns: ns.readFile, promises, fsDefault: fs.promises };`);
+  w('app.mjs', `import { createRequire } from 'node:module';
+    import { Worker } from 'node:worker_threads';
+    import { execFileSync } from 'node:child_process';
+    import { seen as esm } from 'tiny-esm';
+    const require = createRequire(import.meta.url);
+    const ours = require('@uring/fs/promises');
+    const cjs = require('tiny-cjs');
+    await cjs.copy(new URL(import.meta.url).pathname, process.argv[2]);
+    const handle = await require('fs').promises.open(process.argv[2]);
+    const out = {
+      cjs: Object.values(cjs.seen).map((m) => m === ours),
+      esm: [esm.def === ours, esm.ns === ours.readFile, esm.promises === ours, esm.fsDefault === ours],
+      builtin: typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('fs/promises') === ours : true,
+      handleIsOurs: handle instanceof (await import('@uring/fs')).FileHandle && Object.getPrototypeOf((await import('@uring/fs')).FileHandle).name === 'FileHandle',
+      copied: require('fs').readFileSync(process.argv[2], 'utf8').includes('tiny-esm'),
+    };
+    await handle.close();
+    out.worker = await new Promise((resolve, reject) => new Worker(new URL('./worker.cjs', import.meta.url)).once('message', resolve).once('error', reject));
+    out.child = execFileSync(process.execPath, ['-e', "process.stdout.write(String(require('fs').promises === require('@uring/fs/promises')))"], { cwd: process.cwd(), encoding: 'utf8' });
+    console.log(JSON.stringify(out));`);
+  w('worker.cjs', "require('node:worker_threads').parentPort.postMessage(require('fs').promises === require('@uring/fs/promises'));");
+  w('app.cjs', `const ours = require('@uring/fs/promises');
+    const cjs = require('tiny-cjs');
+    console.log(JSON.stringify({ cjs: Object.values(cjs.seen).map((m) => m === ours) }));`);
+  return dir;
+}
+
+function run(dir, args, env = {}) {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, args, { cwd: dir, env: { ...process.env, ...env } }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(JSON.parse(stdout)))),
+  );
+}
+
+describe('@uring/fs/register', function () {
+  this.timeout(60_000);
+  let dir;
+  before(() => {
+    dir = makeApp();
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('node --import @uring/fs/register: the app, its CJS and ESM dependencies and a worker get ours; a child when asked', async () => {
+    const out = await run(dir, ['--import', '@uring/fs/register', 'app.mjs', path.join(dir, 'copy.txt')], { URING_FS_REGISTER_CHILDREN: '1' });
+    expect(out).to.deep.equal({ cjs: [true, true, true], esm: [true, true, true, true], builtin: true, handleIsOurs: true, copied: true, worker: true, child: 'true' });
+  });
+
+  it('a child process keeps Node\'s own unless asked', async () => {
+    const out = await run(dir, ['--import', '@uring/fs/register', 'app.mjs', path.join(dir, 'copy2.txt')]);
+    expect(out.child).to.equal('false');
+    expect(out.cjs).to.deep.equal([true, true, true]);
+  });
+
+  it('node --require @uring/fs/register for a CommonJS app', async () => {
+    expect(await run(dir, ['--require', '@uring/fs/register', 'app.cjs'])).to.deep.equal({ cjs: [true, true, true] });
+  });
+
+  it('without it, everything is Node\'s own', async () => {
+    expect(await run(dir, ['app.cjs'])).to.deep.equal({ cjs: [false, false, false] });
+  });
+});
