@@ -9,7 +9,17 @@ import { completeDefault, type OpSpec } from './op';
 import type { RingMemory } from './setup';
 import type { Native } from './sys';
 import { MESSAGE_TAG, UNTRACKED, type OpTable } from './table';
-import { CQE, CQE_SIZE, IORING_CQE_F_MORE, IORING_ENTER_GETEVENTS, IORING_SETUP_DEFER_TASKRUN, IORING_SQ_CQ_OVERFLOW, IORING_SQ_TASKRUN } from './uapi';
+import {
+  CQE,
+  CQE_SIZE,
+  IORING_CQ_EVENTFD_DISABLED,
+  IORING_CQE_F_MORE,
+  IORING_ENTER_EXT_ARG,
+  IORING_ENTER_GETEVENTS,
+  IORING_SETUP_DEFER_TASKRUN,
+  IORING_SQ_CQ_OVERFLOW,
+  IORING_SQ_TASKRUN,
+} from './uapi';
 
 const { ECANCELED } = constants.errno;
 /** How many microtask rounds may reap inline before we let the event loop turn (so timers and sockets are not starved). */
@@ -34,6 +44,8 @@ export class Reaper {
   readonly #n: Native;
   readonly #fd: number;
   readonly #deferTaskrun: boolean;
+  readonly #zeroTs = new Uint8Array(16);
+  readonly #noWait = new Uint8Array(24);
   readonly #table: OpTable;
   readonly #reapMore = () => {
     if (this.#reapQueued && !this.#stopped) this.#reapSafely();
@@ -44,6 +56,8 @@ export class Reaper {
     this.#n = n;
     this.#fd = m.fd;
     this.#deferTaskrun = (m.flags & IORING_SETUP_DEFER_TASKRUN) !== 0;
+    // struct io_uring_getevents_arg { u64 sigmask; u32 sigmask_sz; u32 min_wait_usec; u64 ts } -> a zero timespec.
+    new DataView(this.#noWait.buffer).setBigUint64(16, n.address(this.#zeroTs), true);
     this.#table = table;
     this.#cqHead = m.cq[m.cqHead]!;
   }
@@ -129,8 +143,10 @@ export class Reaper {
         }
         return;
       }
-      if (this.#deferTaskrun || Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
-        // Task work waits (always assumed under DEFER_TASKRUN): running it posts its CQEs.
+      if (this.#deferTaskrun) {
+        if (rounds === 0 || Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) this.#runDeferred();
+      } else if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
+        // Task work waits: running it posts its CQEs.
         this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
       }
       // Acquire: CQE contents are valid once we have read the kernel's tail.
@@ -142,10 +158,8 @@ export class Reaper {
           this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
           continue;
         }
-        // Under DEFER_TASKRUN one io_uring_enter runs at most 20 deferred items and keeps the rest
-        // without signalling the eventfd again (nor setting IORING_SQ_TASKRUN): the ring fd polls
-        // readable while any is left, so ask it before leaving.
-        if (this.#deferTaskrun && this.#n.readable(this.#fd)) continue;
+        // Work deferred while we ran the rest (IORING_SQ_TASKRUN: its eventfd signal was suppressed).
+        if (this.#deferTaskrun && Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) continue;
         break;
       }
       if (budget <= 0) {
@@ -171,6 +185,21 @@ export class Reaper {
         this.#dispatch(ud, udHigh, res, flags);
       }
     }
+  }
+
+  /**
+   * Runs all deferred task work (DEFER_TASKRUN), posting its CQEs, in one io_uring_enter: GETEVENTS
+   * with min_complete = the CQ size and a zero timeout, since with min_complete 0 one enter runs at most
+   * 20 items and keeps the rest without a new eventfd signal. The eventfd is disabled meanwhile (the
+   * CQEs we post need no wake-up); work queued then sets IORING_SQ_TASKRUN, which reap() checks after.
+   */
+  #runDeferred(): void {
+    const m = this.#m;
+    // Seq-cst stores and loads here pair with the kernel's: either it sees the flag cleared and
+    // signals the eventfd, or we see IORING_SQ_TASKRUN it set and run the work ourselves.
+    Atomics.or(m.cq, m.cqFlags, IORING_CQ_EVENTFD_DISABLED);
+    this.#n.enter(this.#fd, 0, m.cqEntries, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, this.#noWait, 24);
+    Atomics.and(m.cq, m.cqFlags, ~IORING_CQ_EVENTFD_DISABLED);
   }
 
   #dispatch(ud: number, udHigh: number, res: number, flags: number): void {

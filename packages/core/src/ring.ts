@@ -418,8 +418,8 @@ export class Ring implements Disposable {
       return;
     }
     for (let tries = 0; this.#pending > 0; tries++) {
-      const getEvents = this.setupFlags & IORING_SETUP_DEFER_TASKRUN ? IORING_ENTER_GETEVENTS : 0;
-      const rc = this.#n.enter(this.fd, this.#pending, 0, getEvents, null, 0);
+      // Submit only: under DEFER_TASKRUN the reaper runs the deferred work, all of it (see Reaper).
+      const rc = this.#n.enter(this.fd, this.#pending, 0, 0, null, 0);
       if (rc >= 0) {
         this.#pending -= Math.min(rc, this.#pending);
         if (rc === 0) break;
@@ -532,11 +532,20 @@ let defaultRingInstance: Ring | undefined;
 let unavailableReason: Error | undefined;
 
 /** The main thread's shared ring, created on first use; a transient setup failure (EMFILE, ENOMEM) is retried at the next call. */
+/**
+ * The options of each thread's default ring. URING_DEFER_TASKRUN=1 (or 0) in the environment picks
+ * DEFER_TASKRUN for it (see RingOptions.deferTaskrun).
+ */
+function defaultRingOptions(): RingOptions {
+  const defer = process.env.URING_DEFER_TASKRUN;
+  return defer === undefined ? {} : { deferTaskrun: defer === '1' };
+}
+
 export function defaultRing(): Ring {
   if (defaultRingInstance) return defaultRingInstance;
   if (unavailableReason) throw unavailableReason;
   try {
-    return (defaultRingInstance = new Ring());
+    return (defaultRingInstance = new Ring(defaultRingOptions()));
   } catch (err) {
     const e = err as { code?: string; transient?: boolean };
     if ((e.code === 'ERR_URING_UNAVAILABLE' && !e.transient) || e.code === 'ERR_URING_WORKER_THREAD') unavailableReason = err as Error;

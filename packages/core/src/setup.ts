@@ -166,7 +166,8 @@ export function setupRing(options: RingOptions = {}): RingMemory {
   }
   // DEFER_TASKRUN (6.1+) needs SINGLE_ISSUER: only this thread submits, and completions that need task
   // work wait for our next io_uring_enter; the ring wakes its loop through a registered eventfd (ring.ts).
-  if (options.deferTaskrun) flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  // TASKRUN_FLAG with it: IORING_SQ_TASKRUN tells the reaper of work queued while it had the eventfd off.
+  if (options.deferTaskrun) flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
   if (options.singleIssuer) flags |= IORING_SETUP_SINGLE_ISSUER;
   const coop = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
   if (options.coopTaskrun !== false) flags |= coop;

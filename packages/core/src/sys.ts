@@ -27,8 +27,6 @@ export interface Native {
   close(fd: number): number;
   /** eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC): fd or -1 (see errno). */
   eventfd(): number;
-  /** poll(2) with a zero timeout: whether `fd` is readable now. */
-  readable(fd: number): boolean;
   /** Reads (and so resets) an eventfd's counter; false when it was already zero. */
   drainEventfd(fd: number): boolean;
   errno(): number;
@@ -59,7 +57,6 @@ const MAP_POPULATE = 0x8000;
 const MAP_FAILED = 0xffffffffffffffffn;
 const MADV_HUGEPAGE = 14;
 const F_SETPIPE_SZ = 1031;
-const POLLIN = 1;
 const EFD_NONBLOCK = 0o4000;
 const EFD_CLOEXEC = 0o2000000;
 const HUGE_PAGE = 2 * 1024 * 1024;
@@ -84,8 +81,6 @@ function load(): Native {
   const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
   const read = libc.func('long read(int fd, void *buf, size_t count)');
   const counter = new Uint8Array(8);
-  const pollOne = libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
-  const pollfd = new Int32Array(2); // struct pollfd { int fd; short events; short revents; }
   const gettid = libc.func('int gettid()');
   const madvise = libc.func('int madvise(uint64_t addr, size_t length, int advice)');
   const fcntl = libc.func('int fcntl(int fd, int cmd, int arg)');
@@ -113,11 +108,6 @@ function load(): Native {
     close: (fd) => close(fd) as number,
     eventfd: () => eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) as number,
     drainEventfd: (fd) => (read(fd, counter, 8) as number) === 8,
-    readable: (fd) => {
-      pollfd[0] = fd;
-      pollfd[1] = POLLIN;
-      return (pollOne(pollfd, 1, 0) as number) > 0 && (pollfd[1]! >>> 16 & POLLIN) !== 0;
-    },
     errno: () => koffi.errno(),
     isMainThread: () => gettid() === process.pid,
     view: (ptr, length) => koffi.view(ptr, length) as ArrayBuffer,
