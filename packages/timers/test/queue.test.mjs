@@ -119,6 +119,18 @@ describe('@uring/timers queue', () => {
       setTimeout(5, 'short', { signal: ac.signal }).catch(() => {});
       setTimeout(60, 'fired').then(console.log);
       ac.abort();`,
+    'random ref\'d and unref\'d, short and long timers, aborted at random moments, then a short one': `
+      const acs = [];
+      for (let i = 0; i < 300; i++) {
+        const ac = new AbortController();
+        acs.push(ac);
+        const delay = Math.random() < 0.5 ? 3_600_000 : 1 + Math.random() * 10;
+        setTimeout(delay, i, { signal: ac.signal, ref: Math.random() < 0.5 }).catch(() => {});
+        if (Math.random() < 0.3) acs[Math.floor(Math.random() * acs.length)].abort();
+        if (Math.random() < 0.05) await setTimeout(1 + Math.random() * 2);
+      }
+      for (const ac of acs) ac.abort();
+      setTimeout(30, 'fired').then(console.log);`,
     'an interval broken off, then a short timer': `
       for await (const _ of setInterval(2)) break;
       setTimeout(30, 'fired').then(console.log);`,
