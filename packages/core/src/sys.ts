@@ -24,6 +24,10 @@ export interface Native {
   setPipeSize(fd: number, bytes: number): number;
   /** Asks for transparent huge pages (MADV_HUGEPAGE) over the 2 MiB-aligned part of [addr, addr + length); false if refused. */
   hugePages(addr: number, length: number): boolean;
+  /** lseek(fd, offset, whence): the new file position, or -1 (see errno; ESPIPE for a pipe or socket). */
+  lseek(fd: number, offset: number, whence: number): number;
+  /** fcntl(F_GETFL): the fd's status flags (O_APPEND, ...), or -1 (see errno). */
+  fileStatusFlags(fd: number): number;
   close(fd: number): number;
   /** eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC): fd or -1 (see errno). */
   eventfd(): number;
@@ -59,6 +63,7 @@ const MADV_HUGEPAGE = 14;
 const F_SETPIPE_SZ = 1031;
 const EFD_NONBLOCK = 0o4000;
 const EFD_CLOEXEC = 0o2000000;
+const F_GETFL = 3;
 const HUGE_PAGE = 2 * 1024 * 1024;
 
 let native: Native | undefined;
@@ -84,6 +89,7 @@ function load(): Native {
   const gettid = libc.func('int gettid()');
   const madvise = libc.func('int madvise(uint64_t addr, size_t length, int advice)');
   const fcntl = libc.func('int fcntl(int fd, int cmd, int arg)');
+  const lseek = libc.func('int64_t lseek(int fd, int64_t offset, int whence)');
 
 
   return {
@@ -105,6 +111,8 @@ function load(): Native {
       const end = Math.floor((addr + length) / HUGE_PAGE) * HUGE_PAGE;
       return end > start && madvise(start, end - start, MADV_HUGEPAGE) === 0;
     },
+    lseek: (fd, offset, whence) => Number(lseek(fd, offset, whence)),
+    fileStatusFlags: (fd) => fcntl(fd, F_GETFL, 0) as number,
     close: (fd) => close(fd) as number,
     eventfd: () => eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) as number,
     drainEventfd: (fd) => (read(fd, counter, 8) as number) === 8,

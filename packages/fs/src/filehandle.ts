@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import node from 'node:fs/promises';
-import { addressOf, op, Opcode, sqe, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
+import { addressOf, completeDefault, op, Opcode, sqe, sys, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
 import { nextTurn, pendingSignal, throwIfAborted, toStats } from './compat';
 import { readAll } from './readfile';
 import { kernelHas } from './ring';
@@ -102,6 +102,10 @@ const asU8 = (b: ArrayBufferView, offset: number, length: number) => new Uint8Ar
 
 /** The handle's hook for the end of one of its ops (module-private). */
 const kUnref = Symbol('unref');
+/** The handle's hook for the end of a write at the file position (module-private, see #cursorStart). */
+const kCursorDone = Symbol('cursorDone');
+const SEEK_SET = 0;
+const SEEK_CUR = 1;
 
 /**
  * READ or WRITE of bytes [offset, offset + length) of `keep` at `position`,
@@ -119,6 +123,8 @@ class RwAt implements OpSpec<{ bytesRead: number; buffer: unknown } | { bytesWri
     readonly position: number,
     /** What the result's `buffer` is: the caller's buffer or string. */
     readonly out: unknown,
+    /** For a WRITE at the file position: where it starts (-1: unknown); undefined for any other op. */
+    readonly start?: number,
   ) {}
   get syscall(): string {
     return this.opcode === Opcode.READ ? 'read' : 'write';
@@ -127,12 +133,14 @@ class RwAt implements OpSpec<{ bytesRead: number; buffer: unknown } | { bytesWri
     sqe.prepRw(v, o, this.opcode, this.fd, addressOf(this.keep) + this.offset, this.length, this.position);
   }
   complete(res: number): { bytesRead: number; buffer: unknown } | { bytesWritten: number; buffer: unknown } {
+    if (this.start !== undefined) this.handle[kCursorDone](this.fd, this.start, res, this.length);
     this.handle[kUnref]();
     if (res < 0) throw systemError(res, this.syscall);
     // Node's results have no prototype.
     return this.opcode === Opcode.READ ? { __proto__: null, bytesRead: res, buffer: this.out } as never : { __proto__: null, bytesWritten: res, buffer: this.out } as never;
   }
-  discard(): void {
+  discard(res: number): void {
+    if (this.start !== undefined) this.handle[kCursorDone](this.fd, this.start, res, this.length);
     this.handle[kUnref]();
   }
 }
@@ -147,6 +155,10 @@ export class FileHandle extends Base {
   readonly #ring: Ring;
   /** Settles close() when it waited for ops in flight. */
   #closed: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+  /** Writes at the file position in flight (see #cursorStart). */
+  #cursorWrites = 0;
+  /** Whether the fd is O_APPEND (asked once). */
+  #append: boolean | undefined;
 
   /** Call only after adoptNodeFileHandle() resolved (open does). */
   constructor(fd: number, ring: Ring) {
@@ -199,12 +211,54 @@ export class FileHandle extends Base {
 
   /** A READ or WRITE counted in the refs (from #ref), settled by its RwAt (see there). */
   #rw<T>(opcode: number, fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, out: unknown): Promise<T> {
+    const atCursor = opcode === Opcode.WRITE && position === -1;
+    const start = atCursor ? this.#cursorStart(fd) : undefined;
     try {
-      return this.#ring.submit(new RwAt(this, opcode, fd, buffer, offset, length, position, out)) as Promise<T>;
+      return this.#ring.submit(new RwAt(this, opcode, fd, buffer, offset, length, position, out, start)) as Promise<T>;
     } catch (err) {
+      if (atCursor) this[kCursorDone](fd, -1, -1, 0);
       this[kUnref]();
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * Where a write at the file position (-1) on `fd` is about to start, or -1
+   * when we cannot tell; counts it in flight until kCursorDone. After a short
+   * write at -1 to a regular file (the rest, retried in an io-wq worker,
+   * failed: a full disk) the kernel leaves the file position where the write
+   * started, so the caller's next write would land on the bytes just written,
+   * and succeed, where Node's gets ENOSPC. Knowing the start, the completion
+   * puts the position after what was written. Unknown while another such
+   * write is in flight (the kernel orders those), on a pipe or socket (lseek:
+   * ESPIPE) and with O_APPEND (every write goes to the end).
+   */
+  #cursorStart(fd: number): number {
+    if (this.#cursorWrites++ > 0) return -1;
+    this.#append ??= (sys().fileStatusFlags(fd) & fs.constants.O_APPEND) !== 0;
+    return this.#append ? -1 : sys().lseek(fd, 0, SEEK_CUR);
+  }
+
+  /** @internal A write at the file position is done: `written` of `length` bytes (negative: an error) from `start` (-1: unknown). */
+  [kCursorDone](fd: number, start: number, written: number, length: number): void {
+    this.#cursorWrites--;
+    if (start >= 0 && written >= 0 && written < length) sys().lseek(fd, start + written, SEEK_SET);
+  }
+
+  /** `spec` (a WRITE or WRITEV of `length` bytes at the file position) with the position put right after a short write (see #cursorStart). */
+  #atCursor(fd: number, spec: OpSpec<number>, length: number): OpSpec<number> {
+    const start = this.#cursorStart(fd);
+    return {
+      ...spec,
+      complete: (res: number, flags: number) => {
+        this[kCursorDone](fd, start, res, length);
+        return completeDefault(spec, res, flags);
+      },
+      discard: (res: number) => {
+        this[kCursorDone](fd, start, res, length);
+        spec.discard?.(res);
+      },
+    };
   }
 
   write(buffer: unknown, offset?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
@@ -239,7 +293,10 @@ export class FileHandle extends Base {
   writev(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesWritten: number; buffers: ArrayBufferView[] }> {
     if (isViews(buffers) && (noPos(position) || isPos(position))) {
       const fd = FileHandle.#ref(this);
-      if (fd !== -1) return this.#op(op.writev(fd, buffers, noPos(position) ? -1 : position!)).then((bytesWritten) => ({ __proto__: null, bytesWritten, buffers }) as never);
+      if (fd !== -1) {
+        const spec = noPos(position) ? this.#atCursor(fd, op.writev(fd, buffers, -1), buffers.reduce((n, b) => n + b.byteLength, 0)) : op.writev(fd, buffers, position!);
+        return this.#op(spec).then((bytesWritten) => ({ __proto__: null, bytesWritten, buffers }) as never);
+      }
     }
     return (super.writev as (...a: unknown[]) => Promise<never>)(...arguments);
   }
@@ -318,7 +375,7 @@ export class FileHandle extends Base {
         while (bytes.byteLength > 0) {
           throwIfAborted(signal);
           const chunk = signal ? bytes.subarray(0, WRITE_CHUNK) : bytes;
-          bytes = bytes.subarray(await this.#ring.submit(op.write(fd, chunk, -1)));
+          bytes = bytes.subarray(await this.#ring.submit(this.#atCursor(fd, op.write(fd, chunk, -1), chunk.byteLength)));
           if (signal) await nextTurn();
         }
       } finally {

@@ -351,7 +351,7 @@ function writeResult(ring: Ring, path: string, flags: number, mode: number, data
   if (written < 0) return failedWrite(path, cut, systemError(written, 'write'));
   if (cutRes < 0) throw systemError(cutRes, 'open', path); // where Node's O_TRUNC would have failed
   if (closeRes < 0) throw systemError(closeRes, 'close');
-  if (written < data.length) return finishWrite(ring, path, flags, mode, data, written);
+  if (written < data.length) return finishWrite(ring, path, flags, mode, data, written, cut);
 }
 
 /** A WRITE failed: with the cut standing in for O_TRUNC, empty the file as Node's O_TRUNC open would have left it. */
@@ -360,12 +360,22 @@ async function failedWrite(path: string, cut: boolean, err: Error): Promise<neve
   throw err;
 }
 
-/** After a short write (a full disk, a signal): write the rest at the end of what was written, as Node's loop would. */
-async function finishWrite(ring: Ring, path: string, flags: number, mode: number, data: Uint8Array, written: number): Promise<void> {
+/**
+ * After a short write (a full disk, a signal): write the rest at the end of
+ * what was written, as Node's loop would. With the cut standing in for
+ * O_TRUNC (`cut`), the FTRUNCATE that followed the short write has made the
+ * file data.length long, its tail a hole: if the rest fails too, the file is
+ * cut back to what was written, which is what Node leaves.
+ */
+async function finishWrite(ring: Ring, path: string, flags: number, mode: number, data: Uint8Array, written: number, cut: boolean): Promise<void> {
   const fd = await ring.submit(op.openat(path, (flags & ~fs.constants.O_TRUNC & ~fs.constants.O_EXCL) | O_CLOEXEC, mode));
+  let at = written;
   try {
     const append = (flags & fs.constants.O_APPEND) !== 0;
-    for (let at = written; at < data.length; ) at += await ring.submit(op.write(fd, data.subarray(at), append ? -1 : at));
+    while (at < data.length) at += await ring.submit(op.write(fd, data.subarray(at), append ? -1 : at));
+  } catch (err) {
+    if (cut) await ring.submit(op.ftruncate(fd, at)).catch(() => {});
+    throw err;
   } finally {
     await ring.submit(op.close(fd));
   }
