@@ -84,6 +84,49 @@ class Recorded implements OpSpec<void> {
   }
 }
 
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const STATX_TYPE = 0x1;
+const STATX_SIZE = 0x200;
+/** A regular file's size from a raw struct statx; -1 for anything else (a FIFO, a device). */
+const regularSize = (v: DataView, at: number) => ((v.getUint16(at + 28, true) & S_IFMT) === S_IFREG ? v.getUint32(at + 40, true) + v.getUint32(at + 44, true) * 4294967296 : -1);
+
+const noop = () => {};
+
+/**
+ * The STATX(path) that goes before a small-file read's OPENAT, in the same
+ * trip: it says whether a first read shorter than the chunk is the whole file
+ * (a regular file whose size it reached) or not (a FIFO, a pipe, /dev/stdin,
+ * a procfs file of size 0, a file replaced meanwhile). Never fails the chain:
+ * an error is "unknown" (the OPENAT reports it if it is real).
+ */
+class SizeProbe implements OpSpec<void> {
+  readonly opcode = Opcode.STATX;
+  readonly syscall = 'statx';
+  readonly inner: OpSpec<number>;
+  /** The regular file's size, or -1. */
+  size = -1;
+  constructor(path: string) {
+    this.inner = op.statxWith(path, regularSize, { mask: STATX_TYPE | STATX_SIZE });
+  }
+  get keep() {
+    return this.inner.keep;
+  }
+  prep(v: DataView, o: number): void {
+    this.inner.prep(v, o);
+  }
+  complete(res: number, flags: number): void {
+    try {
+      this.size = this.inner.complete!(res, flags);
+    } catch {
+      this.size = -1;
+    }
+  }
+  discard(res: number, ring: Ring): void {
+    this.inner.discard?.(res, ring);
+  }
+}
+
 /**
  * The READ of a small-file read, from the fixed slot the OPENAT filled, into a
  * pooled 64 KiB chunk. Its completion is readFile's result: the bytes (or the
@@ -95,6 +138,7 @@ class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
   readonly syscall = 'read';
   readonly sqeFlags = uapi.IOSQE_FIXED_FILE;
   readonly keep = takeChunk();
+  readonly probe: SizeProbe;
   readonly open: Recorded;
   constructor(
     readonly ring: Ring,
@@ -105,6 +149,7 @@ class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
     /** Checked between the large requests of a file that fills the first chunk. */
     readonly signal: AbortSignal | undefined,
   ) {
+    this.probe = new SizeProbe(path);
     this.open = new Recorded(op.openat(path, flags, 0o666, { fileIndex: slot }), ring);
   }
 
@@ -119,7 +164,9 @@ class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
       this.ring.files.free(this.slot); // nothing was opened into it
       throw systemError(this.open.res, 'open', this.path);
     }
-    if (res === FIRST_CHUNK) return this.#readOn(); // resolving with a promise adopts it
+    // A short read is the end only for a regular file whose size it reached (or at 0 bytes): a pipe returns what
+    // its writer has written so far. Otherwise read on (resolving with a promise adopts it).
+    if (res > 0 && (res === FIRST_CHUNK || res !== this.probe.size)) return this.#readOn(res);
     closeSlot(this.ring, this.slot);
     try {
       if (res < 0) throw systemError(res, 'read', readFileReadErrorHasPath ? this.path : undefined);
@@ -139,15 +186,33 @@ class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
     giveChunk(this.keep);
   }
 
-  async #readOn(): Promise<Buffer | string> {
+  async #readOn(first: number): Promise<Buffer | string> {
     try {
-      const st = await this.ring.submit(op.statx(this.path));
-      const data = await readRest(this.ring, this.slot, true, this.keep, 0, Number(st.size), this.signal);
+      const size = await openedSize(this.ring, this.slot);
+      const data = await readRest(this.ring, this.slot, true, this.keep.subarray(0, first), 0, size, this.signal);
       return this.encoding !== null ? data.toString(this.encoding) : data;
     } finally {
       giveChunk(this.keep);
       closeSlot(this.ring, this.slot);
     }
+  }
+}
+
+/**
+ * The size of the regular file open in fixed slot `slot`, 0 for anything else
+ * or where the kernel cannot tell us (read to the end then). Its own, not
+ * statx(path)'s: the path may name another file by now (written to a temp
+ * name and renamed over it, as editors and build tools do). STATX takes no
+ * fixed file, so through a plain fd (FIXED_FD_INSTALL, 6.8+).
+ */
+async function openedSize(ring: Ring, slot: number): Promise<number> {
+  if (!kernelHas('FIXED_FD_INSTALL')) return 0;
+  const fd = await ring.submit(op.fixedFdInstall(slot));
+  try {
+    const st = await ring.submit(op.statx('', { dirfd: fd, flags: uapi.AT_EMPTY_PATH, mask: STATX_TYPE | STATX_SIZE, syscall: 'fstat' }));
+    return (st.mode & S_IFMT) === S_IFREG ? Number(st.size) : 0;
+  } finally {
+    await ring.submit(op.close(fd));
   }
 }
 
@@ -167,6 +232,10 @@ export function readSmallFile(ring: Ring, path: string, flags: number, encoding:
   let read: FirstRead | undefined;
   try {
     read = new FirstRead(ring, path, slot, encoding, flags, signal);
+    // The probe goes in the same submission, just before the chain and not linked to it (a LINK_TIMEOUT
+    // after it would be one more step of the chain's): it is done first, so its result is in when the
+    // READ's is; should it come later, the READ just reads on.
+    ring.submit(read.probe).catch(noop);
     const steps = [read.open, read];
     return signal === undefined ? ring.submitLinked(steps, true) : runLinked(steps, true, chainOptions(ring, signal));
   } catch (err) {
@@ -258,7 +327,8 @@ class CutStep extends SlotStep implements OpSpec<void> {
  * Reads `target` (an fd, or a fixed slot when `fixed`) from `start` on (-1:
  * its file position), beginning with the bytes in `first`. As Node does: a
  * known `size` is read exactly (a file that grew meanwhile is read to that
- * size, one that shrank to its end); a size of 0 (procfs, a pipe) reads to EOF.
+ * size, one that shrank to its end); a size of 0 (procfs, a pipe) reads on,
+ * one request at a time, until a read returns 0 bytes.
  */
 async function readRest(ring: Ring, target: number, fixed: boolean, first: Uint8Array, start: number, size: number, signal?: AbortSignal): Promise<Buffer> {
   if (size > IO_MAX_LENGTH) throw fileTooLarge(size);
@@ -286,7 +356,8 @@ async function readRest(ring: Ring, target: number, fixed: boolean, first: Uint8
       offsets.push(at);
       const read = fixed ? fixedRead(target, view, start + at) : op.read(target, view, start < 0 ? -1 : start + at);
       reads.push(ring.submit(read, view.byteLength >= ASYNC_FROM && !fixed ? { async: true } : undefined));
-      if (start < 0) break; // reading at the file position: one request at a time
+      // At the file position, or with no size (a pipe returns its bytes in order to whichever read asks): one at a time.
+      if (start < 0 || !known) break;
     }
     const got = await Promise.all(reads);
     for (let i = 0; i < got.length; i++) {

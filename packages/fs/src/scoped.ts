@@ -13,7 +13,9 @@
  * signal where Node takes one.
  */
 import * as promises from './promises';
-import { inScope } from './ring';
+import { constants } from 'node:os';
+import { AbortError, systemError } from '@uring/core';
+import { inScope, isNative } from './ring';
 
 export interface CallOptions {
   /** Aborts the call's ops in the kernel (IORING_OP_ASYNC_CANCEL); the call rejects with an AbortError. */
@@ -28,12 +30,64 @@ type Promises = typeof promises;
 export function withOptions(options: CallOptions): Promises {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(promises)) {
-    out[name] =
-      typeof value === 'function'
-        ? (...args: unknown[]) => inScope(options.signal, options.timeout, () => (value as (...a: unknown[]) => unknown)(...args))
-        : value;
+    if (typeof value !== 'function') {
+      out[name] = value;
+      continue;
+    }
+    const fn = value as (...a: unknown[]) => unknown;
+    out[name] = (...args: unknown[]) =>
+      isNative() || (options.signal === undefined && options.timeout === undefined) ? inScope(options.signal, options.timeout, () => fn(...args)) : nodeCall(name, fn, args, options);
   }
   return out as Promises;
+}
+
+/** Where each fs/promises call that takes a signal of its own has its options. */
+const SIGNAL_OPTIONS: Readonly<Record<string, number>> = { readFile: 1, writeFile: 2, appendFile: 2 };
+/** Calls that return no promise (an async iterator): given as they are. */
+const NOT_PROMISES = new Set(['watch', 'glob']);
+
+/**
+ * A call where io_uring is unavailable, so Node's (see promises.ts): the
+ * signal and the deadline are honoured as Node honours its own signal. An
+ * aborted signal or a passed deadline rejects before the call starts; the
+ * calls that take a signal get one that also aborts at the deadline (Node
+ * stops between its reads and writes); and the call rejects as soon as
+ * either fires (AbortError, or ETIMEDOUT as on the ring), even where Node
+ * cannot stop the syscall itself.
+ */
+function nodeCall(name: string, fn: (...a: unknown[]) => unknown, args: unknown[], options: CallOptions): unknown {
+  if (NOT_PROMISES.has(name)) return fn(...args);
+  const deadline = options.timeout === undefined ? undefined : AbortSignal.timeout(Math.max(0, options.timeout));
+  const signal = options.signal === undefined ? deadline! : deadline === undefined ? options.signal : AbortSignal.any([options.signal, deadline]);
+  const failure = () =>
+    options.signal?.aborted ? new AbortError(undefined, { cause: options.signal.reason }) : systemError(-constants.errno.ETIMEDOUT, name);
+  if (signal.aborted || options.timeout === 0) return Promise.reject(failure());
+  const at = SIGNAL_OPTIONS[name];
+  if (at !== undefined) args = withSignal(args, at, signal);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(failure());
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settle = () => signal.removeEventListener('abort', onAbort);
+    Promise.resolve()
+      .then(() => fn(...args))
+      .then(
+        (value) => (settle(), resolve(value)),
+        (err) => (settle(), reject(err)),
+      );
+  });
+}
+
+/** `args` with `signal` in the options at `at` (a string there is an encoding; a signal of the caller's own still counts). */
+function withSignal(args: unknown[], at: number, signal: AbortSignal): unknown[] {
+  const o = args[at];
+  if (o !== undefined && o !== null && typeof o !== 'string' && typeof o !== 'object') return args; // Node rejects it as it is
+  const given = (typeof o === 'string' ? { encoding: o } : (o ?? {})) as { signal?: unknown };
+  const own = given.signal;
+  const both = own instanceof AbortSignal ? AbortSignal.any([own, signal]) : own === undefined ? signal : own;
+  const out = args.slice();
+  while (out.length < at) out.push(undefined);
+  out[at] = { ...given, signal: both };
+  return out;
 }
 
 /**
