@@ -122,8 +122,8 @@ class SizeProbe implements OpSpec<void> {
       this.size = -1;
     }
   }
-  discard(res: number, ring: Ring): void {
-    this.inner.discard?.(res, ring);
+  discard(res: number): void {
+    this.inner.discard?.(res);
   }
 }
 
