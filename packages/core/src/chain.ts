@@ -11,10 +11,19 @@ import { AbortError, systemError, uringError } from './errors';
 import { completeDefault, sqeFlagsOf, wasStopped, type OpSpec, type SubmitOptions } from './op';
 import { linkTimeout } from './ops/timeout';
 import { defaultRing, type Ring } from './ring';
-import { IOSQE_CQE_SKIP_SUCCESS, opcodeName } from './uapi';
+import { IOSQE_CQE_SKIP_SUCCESS, Opcode, opcodeName } from './uapi';
 import { constants } from 'node:os';
 
 const { ECANCELED, ETIMEDOUT } = constants.errno;
+/**
+ * Ops whose LINK_TIMEOUT does not fire while they block in an io-wq worker
+ * (seen on 6.18: a SPLICE or TEE from an empty pipe; its timeout posts only
+ * after the op returns). Their deadline is backed by a timer that cancels what
+ * is still pending, which interrupts the worker (ERESTARTSYS).
+ */
+const BLOCKS_IN_WORKER = new Set<number>([Opcode.SPLICE, Opcode.TEE]);
+/** How long after the deadline the backstop acts: the kernel's own timeout goes first where it can. */
+const BACKSTOP_GRACE_MS = 1;
 
 export class Chain {
   /** @param links how each step links to the next: true = IOSQE_IO_HARDLINK (one fewer than steps). */
@@ -139,6 +148,8 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
   const errs: (Error | undefined)[] = new Array(specs.length);
   let remaining = specs.length;
   let aborted = false;
+  let backstop: ReturnType<typeof setTimeout> | undefined;
+  let backstopFired = false;
   /** Cancelled (unsubscribed): nobody receives what completes from now on. */
   let dropped = false;
   const signal = options.signal;
@@ -147,10 +158,11 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
   /** The first spec the deadline stopped (its LINK_TIMEOUT fired and it ended cancelled), or -1. */
   const stoppedByDeadline = () => {
     if (deadlineNs === undefined) return -1;
-    return specs.findIndex((_, k) => stepOf[k]! >= 0 && res[k + 1] !== -ECANCELED && wasStopped(res[k]));
+    return specs.findIndex((_, k) => stepOf[k]! >= 0 && (res[k + 1] !== -ECANCELED || backstopFired) && wasStopped(res[k]));
   };
   const finish = () => {
     if (onAbort) signal!.removeEventListener('abort', onAbort);
+    if (backstop !== undefined) clearTimeout(backstop);
     // An abort decides the outcome only where it stopped a step; steps that all completed first stand.
     const abortStopped = aborted && specs.some((_, k) => stepOf[k]! >= 0 && wasStopped(res[k]));
     const late = abortStopped ? -1 : stoppedByDeadline();
@@ -261,6 +273,13 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
     throw new AbortError(undefined, { cause: signal.reason });
   }
   handles = ring.startLinked(specs, sinks, { ...options, hard });
+  if (deadlineNs !== undefined && c.steps.some((spec) => BLOCKS_IN_WORKER.has(spec.opcode))) {
+    backstop = setTimeout(() => {
+      backstopFired = true;
+      for (let k = 0; k < specs.length; k++) if (res[k] === undefined && stepOf[k]! >= 0) handles[k]!.cancel();
+    }, Math.max(0, options.timeout!) + BACKSTOP_GRACE_MS);
+    backstop.unref(); // the ops themselves hold the loop while they are pending
+  }
   if (signal) {
     onAbort = () => {
       aborted = true;

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ring, op, chain, runChain, splice } from '@uring/core';
+import { Ring, op, chain, runChain, splice, tee } from '@uring/core';
 import { tempDir } from './helpers.mjs';
 
 const CHUNK = 65536;
@@ -63,4 +63,25 @@ describe('deadlines racing io-wq ops', () => {
     for (const { r, w, out } of lanes) for (const fd of [r, w, out]) fs.closeSync(fd);
     expect(seen.moved + seen.timedOut).to.equal(8000);
   });
+
+  for (const kind of ['SPLICE', 'TEE']) {
+    it(`a ${kind} blocked in its worker on an empty pipe is stopped by its deadline (the kernel's timeout waits for it): ETIMEDOUT, and later data stays in the pipe`, async () => {
+      const [r, w] = await ring.submit(op.pipe());
+      const [r2, w2] = await ring.submit(op.pipe());
+      const t0 = performance.now();
+      const step = kind === 'SPLICE' ? op.splice(r, -1, w2, -1, CHUNK) : op.tee(r, w2, CHUNK);
+      const outcomes = await Promise.all([
+        runChain(chain(step), { ring, timeout: 20 }).catch((e) => e),
+        (kind === 'SPLICE' ? splice(r, -1, w2, -1, CHUNK, 0, { ring, timeout: 20 }) : tee(r, w2, CHUNK, 0, { ring, timeout: 20 })).catch((e) => e),
+      ]);
+      const ms = performance.now() - t0;
+      for (const err of outcomes) expect(err.code, String(err)).to.equal('ETIMEDOUT');
+      expect(ms, 'a 20 ms deadline').to.be.below(1000);
+      expect(ring.inflight).to.equal(0);
+      fs.writeSync(w, 'late');
+      const buf = Buffer.alloc(16);
+      expect(buf.toString('utf8', 0, fs.readSync(r, buf)), 'nothing took the data written after the deadline').to.equal('late');
+      for (const fd of [r, w, r2, w2]) fs.closeSync(fd);
+    });
+  }
 });

@@ -294,7 +294,7 @@ describe('fault suite: deadlines and aborts at random moments', function () {
       { numRuns: runs },
     );
     // Each kind went every way it can: done, and (where it waits) cut by a deadline and by an abort.
-    for (const k of ['fifoRead', 'recv', 'readThenWrite']) {
+    for (const k of ['splice', 'fifoRead', 'recv', 'readThenWrite']) {
       for (const way of ['ETIMEDOUT', 'AbortError']) expect(seen[`${k} ${way}`], JSON.stringify(seen)).to.be.greaterThan(0);
     }
     for (const k of Object.keys(kinds)) expect(seen[`${k} ok`] ?? seen[`${k} ERR_URING_CHAIN`], JSON.stringify(seen)).to.be.greaterThan(0);
