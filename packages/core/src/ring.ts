@@ -25,6 +25,7 @@ import {
 } from './uapi';
 import { prepRw, setOpFlags } from './sqe';
 import { BufferTable, FileTable, registerEventfd, unregisterEventfd } from './register';
+import { adopt, release } from './thread';
 import { Wakeup } from './wakeup';
 import { constants } from 'node:os';
 
@@ -110,6 +111,7 @@ export class Ring implements Disposable {
     }
     this.#table = new OpTable(this.#wakeup);
     this.#reaper = new Reaper(this.#m, this.#n, this.#table);
+    adopt(this, this.#eventfd >= 0 ? [this.fd, this.#eventfd] : [this.fd]);
   }
 
   /** How many times queued SQEs were handed to the kernel (io_uring_enter, or an SQPOLL tail update): ops started in one tick go in one. */
@@ -486,6 +488,7 @@ export class Ring implements Disposable {
         }
       });
       this.#wakeup.close();
+      release(this);
       this.#unmap();
       if (defaultRingInstance === this) defaultRingInstance = undefined;
     }
@@ -531,7 +534,6 @@ export class Ring implements Disposable {
 let defaultRingInstance: Ring | undefined;
 let unavailableReason: Error | undefined;
 
-/** The main thread's shared ring, created on first use; a transient setup failure (EMFILE, ENOMEM) is retried at the next call. */
 /**
  * The options of each thread's default ring. URING_DEFER_TASKRUN=1 (or 0) in the environment picks
  * DEFER_TASKRUN for it (see RingOptions.deferTaskrun).
@@ -541,6 +543,7 @@ function defaultRingOptions(): RingOptions {
   return defer === undefined ? {} : { deferTaskrun: defer === '1' };
 }
 
+/** This thread's shared ring, created on first use; a transient setup failure (EMFILE, ENOMEM) is retried at the next call. */
 export function defaultRing(): Ring {
   if (defaultRingInstance) return defaultRingInstance;
   if (unavailableReason) throw unavailableReason;
@@ -548,7 +551,7 @@ export function defaultRing(): Ring {
     return (defaultRingInstance = new Ring(defaultRingOptions()));
   } catch (err) {
     const e = err as { code?: string; transient?: boolean };
-    if ((e.code === 'ERR_URING_UNAVAILABLE' && !e.transient) || e.code === 'ERR_URING_WORKER_THREAD') unavailableReason = err as Error;
+    if (e.code === 'ERR_URING_UNAVAILABLE' && !e.transient) unavailableReason = err as Error;
     throw err;
   }
 }

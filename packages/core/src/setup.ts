@@ -134,13 +134,6 @@ function unavailable(errno: number): Error {
 
 export function setupRing(options: RingOptions = {}): RingMemory {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'object', options);
-  // Asked of the kernel (gettid() === getpid()) rather than of node:worker_threads, which costs ~2 MB to load.
-  if (!sys().isMainThread()) {
-    throw uringError(
-      'ERR_URING_WORKER_THREAD',
-      'io_uring rings run on the main thread: completions are polled on the main libuv loop, which a worker cannot use',
-    );
-  }
   const entries = nextPow2(checkSize('options.entries', options.entries ?? 256, 1));
   const params = new Uint8Array(PARAMS_SIZE);
   const pv = new DataView(params.buffer);

@@ -1,9 +1,10 @@
 /**
  * The native calls, through koffi: the three io_uring syscalls, mmap, and a
- * libuv poll on the ring fd (koffi.node.poll). Loaded lazily so that
+ * libuv poll on the ring fd on this thread's loop. Loaded lazily so that
  * merely importing the package never touches the FFI.
  */
 import koffi from 'koffi';
+import { readFileSync } from 'node:fs';
 import { SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from './uapi';
 
 /** What koffi gives for a native pointer. */
@@ -34,21 +35,27 @@ export interface Native {
   /** Reads (and so resets) an eventfd's counter; false when it was already zero. */
   drainEventfd(fd: number): boolean;
   errno(): number;
-  /** Whether this is the process's first thread (Node's main thread; a worker is another thread). */
-  isMainThread(): boolean;
   /** An ArrayBuffer over native memory, no copy. */
   view(ptr: Pointer, length: number): ArrayBuffer;
   /** The address of a Buffer's or typed array's bytes (its byteOffset included). */
   address(buf: ArrayBufferView | ArrayBuffer): Pointer;
-  /** Polls `fd` for reading; `cb` runs on this thread with libuv's status (negative on error). */
+  /** Whether this is the process's first thread (Node's main thread; a worker is another thread). */
+  isMainThread(): boolean;
+  /**
+   * Has Node close `fd` natively when this thread's environment is torn down
+   * (napi_add_env_cleanup_hook with close(2) itself as the hook: a terminated
+   * worker runs no more JS), or (`on` false) no longer.
+   */
+  closeAtTeardown(fd: number, on: boolean): void;
+  /** Polls `fd` for reading; `cb` runs on this thread with libuv's status (negative on error). Throws on a libuv error. */
   poll(fd: number, cb: (status: number) => void): PollHandle;
 }
 
-/** A uv_poll on this thread's libuv loop (koffi.node.poll: the loop comes from napi_get_uv_event_loop, so a worker polls on its own). */
+/** A uv_poll on this thread's libuv loop (from napi_get_uv_event_loop, so a worker polls on its own). */
 export interface PollHandle {
   ref(): void;
   unref(): void;
-  /** uv_poll_stop and uv_close; libuv frees the handle after the loop lets go (at thread exit too, if never called). */
+  /** uv_poll_stop and uv_close; libuv frees the handle once the loop lets go of it. */
   close(): void;
 }
 
@@ -68,6 +75,27 @@ const HUGE_PAGE = 2 * 1024 * 1024;
 
 let native: Native | undefined;
 
+const UV_POLL = 8; // uv_handle_type
+const UV_READABLE = 1;
+/** uv_handle_t's `flags` (after data, loop, type, close_cb, handle_queue, u, next_closing on LP64) and libuv's UV_HANDLE_REF / UV_HANDLE_INTERNAL bits. */
+const UV_HANDLE_FLAGS = 88;
+const UV_HANDLE_REF = 0x8;
+const UV_HANDLE_INTERNAL = 0x10;
+const RTLD_NOW = 2;
+const RTLD_NODELETE = 0x1000;
+
+/**
+ * A worker unloads the addons it loaded (dlclose) when it ends, and libuv may
+ * still call into koffi after that (a poll that fires on the worker's last
+ * loop turns). When only workers loaded koffi, that is a call into unmapped
+ * code; one more reference with RTLD_NODELETE keeps koffi mapped for the life
+ * of the process.
+ */
+function keepKoffiLoaded(dlopen: (path: string, flags: number) => unknown): void {
+  const path = /\s(\/\S*koffi\S*\.node)$/m.exec(readFileSync('/proc/self/maps', 'latin1'))?.[1];
+  if (path !== undefined) dlopen(path, RTLD_NOW | RTLD_NODELETE);
+}
+
 export function sys(): Native {
   return (native ??= load());
 }
@@ -86,10 +114,83 @@ function load(): Native {
   const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
   const read = libc.func('long read(int fd, void *buf, size_t count)');
   const counter = new Uint8Array(8);
-  const gettid = libc.func('int gettid()');
   const madvise = libc.func('int madvise(uint64_t addr, size_t length, int advice)');
   const fcntl = libc.func('int fcntl(int fd, int cmd, int arg)');
   const lseek = libc.func('int64_t lseek(int fd, int64_t offset, int whence)');
+  const gettid = libc.func('int gettid()');
+  // Node exports N-API; dlsym(RTLD_DEFAULT) gives close(2) as a plain function pointer for a cleanup hook.
+  const self = koffi.load(null as unknown as string);
+  const dlsym = self.func('void *dlsym(void *handle, const char *name)');
+  const addHook = self.func('int napi_add_env_cleanup_hook(void *env, void *fun, void *arg)');
+  const removeHook = self.func('int napi_remove_env_cleanup_hook(void *env, void *fun, void *arg)');
+  const closeFn = dlsym(null, 'close') as Pointer;
+  const worker = gettid() !== process.pid;
+  if (worker) keepKoffiLoaded(self.func('void *dlopen(const char *path, int flags)'));
+
+  // Node links libuv and exports its symbols; the loop is this thread's (a worker's own).
+  const PollCb = koffi.pointer(koffi.proto('void uring_uv_poll_cb(void *handle, int status, int events)'));
+  const getLoop = self.func('int napi_get_uv_event_loop(void *env, _Out_ void **loop)');
+  const malloc = self.func('void *malloc(size_t size)');
+  const free = self.func('void free(void *ptr)');
+  const freeFn = dlsym(null, 'free') as Pointer;
+  const uvHandleSize = self.func('size_t uv_handle_size(int type)');
+  const uvHandleGetLoop = self.func('void *uv_handle_get_loop(void *handle)');
+  const uvPollInit = self.func('int uv_poll_init(void *loop, void *handle, int fd)');
+  const uvPollStart = self.func('int uv_poll_start(void *handle, int events, uring_uv_poll_cb *cb)');
+  const uvPollStop = self.func('int uv_poll_stop(void *handle)');
+  const uvPollStopFn = dlsym(null, 'uv_poll_stop') as Pointer;
+  const uvRef = self.func('void uv_ref(void *handle)');
+  const uvUnref = self.func('void uv_unref(void *handle)');
+  const uvClose = self.func('void uv_close(void *handle, void *cb)');
+  const pollSize = Number(uvHandleSize(UV_POLL));
+
+  /**
+   * A worker's teardown (worker.terminate()) runs no JS, and Node aborts if
+   * its loop still has a handle it did not make. So in a worker the poll is
+   * stopped natively by an env cleanup hook (uv_poll_stop itself), and marked
+   * internal, as libuv's own handles are, so that uv_loop_close passes over it.
+   * The handle's memory is malloc'd: it must outlive the worker's JS heap.
+   */
+  function poll(fd: number, cb: (status: number) => void): PollHandle {
+    const out = [null];
+    if (getLoop(koffi.node.env, out) !== 0) throw new Error('napi_get_uv_event_loop failed');
+    const loop = out[0] as unknown as Pointer;
+    const handle = malloc(pollSize) as Pointer;
+    if (!handle) throw new Error('out of memory for a uv_poll_t');
+    let rc = uvPollInit(loop, handle, fd) as number;
+    if (rc !== 0) {
+      free(handle);
+      throw new Error(`uv_poll_init: uv error ${rc}`);
+    }
+    const trampoline = koffi.register((_h: Pointer, status: number) => cb(status), PollCb);
+    rc = uvPollStart(handle, UV_READABLE, trampoline) as number;
+    if (rc !== 0) {
+      uvClose(handle, freeFn);
+      koffi.unregister(trampoline);
+      throw new Error(`uv_poll_start: uv error ${rc}`);
+    }
+    const flags = new Uint32Array(koffi.view(handle, pollSize) as ArrayBuffer, UV_HANDLE_FLAGS, 1);
+    // Only where the layout is the one we know (the loop where uv_handle_get_loop says, REF set by init).
+    const internal = worker && uvHandleGetLoop(handle) === loop && (flags[0]! & UV_HANDLE_REF) !== 0;
+    if (internal) {
+      flags[0]! |= UV_HANDLE_INTERNAL;
+      addHook(koffi.node.env, uvPollStopFn, handle);
+    }
+    return {
+      ref: () => uvRef(handle),
+      unref: () => uvUnref(handle),
+      close: () => {
+        if (internal) {
+          removeHook(koffi.node.env, uvPollStopFn, handle);
+          flags[0]! &= ~UV_HANDLE_INTERNAL;
+        }
+        uvPollStop(handle);
+        uvClose(handle, freeFn); // libuv calls free(handle) when done with it
+        // Not from inside the callback itself, which may be what is closing the ring.
+        setImmediate(() => koffi.unregister(trampoline));
+      },
+    };
+  }
 
 
   return {
@@ -117,9 +218,10 @@ function load(): Native {
     eventfd: () => eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) as number,
     drainEventfd: (fd) => (read(fd, counter, 8) as number) === 8,
     errno: () => koffi.errno(),
-    isMainThread: () => gettid() === process.pid,
     view: (ptr, length) => koffi.view(ptr, length) as ArrayBuffer,
     address: (buf) => koffi.address(buf) as Pointer,
-    poll: (fd, cb) => koffi.node.poll(fd, { readable: true }, cb as never) as PollHandle,
+    isMainThread: () => gettid() === process.pid,
+    closeAtTeardown: (fd, on) => void (on ? addHook : removeHook)(koffi.node.env, closeFn, BigInt(fd)),
+    poll,
   };
 }

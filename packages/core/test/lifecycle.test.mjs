@@ -1,9 +1,8 @@
 // The ring in a real process: availability under seccomp, exiting with an idle ring, refs,
-// worker threads, and several rings at once.
+// and several rings at once (worker threads: threads.test.mjs).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { Ring, op } from '@uring/core';
 
 const fixture = fileURLToPath(new URL('./fixtures/deny-io-uring.cjs', import.meta.url));
@@ -85,21 +84,6 @@ describe('lifecycle', () => {
       timeout(60_000, { ref: false }).then(() => console.log('fired')); console.log('leaving');`);
     expect(unref.timedOut).to.equal(false);
     expect(unref.stdout.trim()).to.equal('leaving');
-  });
-
-  it('a Ring in a worker thread fails at once with a clear error', async () => {
-    const w = new Worker(
-      `const { parentPort } = require('node:worker_threads');
-       const { Ring, isAvailable } = require(${JSON.stringify(coreDir)});
-       try { new Ring(); parentPort.postMessage({ ok: true }); }
-       catch (e) { parentPort.postMessage({ code: e.code, message: e.message, available: isAvailable() }); }`,
-      { eval: true },
-    );
-    const msg = await new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
-    await w.terminate();
-    expect(msg.code).to.equal('ERR_URING_WORKER_THREAD');
-    expect(msg.message).to.match(/main thread/);
-    expect(msg.available).to.equal(false);
   });
 
   it('two rings in one process work independently; closing one leaves the other', async () => {

@@ -1,0 +1,168 @@
+// Rings in worker threads: each thread its own ring on its own loop; a worker that ends with ops in
+// flight (terminate(), process.exit(), an uncaught exception, the end of its work) tears its rings down
+// without a crash or a leaked ring fd; rings never cross threads, but MSG_RING reaches another thread's ring;
+// cluster workers and forked children are processes with rings of their own (ring fds are close-on-exec).
+import { expect } from 'chai';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { Ring, defaultRing, op } from '@uring/core';
+
+const coreDir = fileURLToPath(new URL('..', import.meta.url));
+const koffiPath = createRequire(`${coreDir}/package.json`).resolve('koffi');
+
+/** A CommonJS worker with `core`, `parentPort`, `fs` and `gettid()` in scope. */
+function worker(body) {
+  return new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     const fs = require('node:fs');
+     const core = require(${JSON.stringify(coreDir)});
+     const koffi = require(${JSON.stringify(koffiPath)});
+     const gettid = koffi.load('libc.so.6').func('int gettid()');
+     ${body}`,
+    { eval: true },
+  );
+}
+
+const message = (w) => new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+const exited = (w) => new Promise((resolve) => w.once('exit', resolve));
+
+/** The io_uring fds of this process (every thread's), by /proc/self/fd. */
+function ringFds() {
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:[io_uring]';
+    } catch {
+      return false; // the fd of the readdir itself
+    }
+  }).map(Number);
+}
+
+describe('worker threads', () => {
+  it('each worker has its own rings, polled on its own loop: completions run on the worker thread', async () => {
+    const main = defaultRing();
+    const body = `
+      const tid = gettid();
+      const ring = new core.Ring({ entries: 8 });
+      const buf = Buffer.alloc(4);
+      const fd = fs.openSync(${JSON.stringify(fileURLToPath(import.meta.url))}, 'r');
+      (async () => {
+        await core.timeout(30); // completes later, through the ring fd's poll
+        const afterTimeout = gettid();
+        const n = await ring.submit(core.op.read(fd, buf, 0));
+        fs.closeSync(fd);
+        parentPort.postMessage({ tid, afterTimeout, afterRead: gettid(), n, text: buf.toString(), available: core.isAvailable(), fds: [ring.fd, core.defaultRing().fd] });
+        parentPort.once('message', () => process.exit(0)); // alive (its fds its own) until told
+      })();`;
+    const ws = [worker(body), worker(body)];
+    const got = await Promise.all(ws.map(message));
+    const ends = ws.map(exited);
+    for (const w of ws) w.postMessage('bye');
+    expect(await Promise.all(ends)).to.deep.equal([0, 0]);
+    for (const g of got) {
+      expect(g).to.include({ n: 4, text: '// R', available: true });
+      expect(g.afterTimeout).to.equal(g.tid);
+      expect(g.afterRead).to.equal(g.tid);
+      expect(g.tid).to.not.equal(process.pid);
+    }
+    expect(got[0].tid).to.not.equal(got[1].tid);
+    const all = [main.fd, ...got[0].fds, ...got[1].fds];
+    expect(new Set(all).size).to.equal(all.length);
+    expect(await main.submit(op.nop())).to.equal(0);
+  });
+
+  const inFlight = (ref = true) => `
+    const ring = new core.Ring({ entries: 16 });
+    const [r, w] = [fs.openSync('/dev/zero', 'r'), 0];
+    const { execFileSync } = require('node:child_process');
+    const p = '/tmp/uring-tfifo-' + process.pid + '-' + gettid(); execFileSync('mkfifo', [p]);
+    const fifo = fs.openSync(p, fs.constants.O_RDWR); fs.unlinkSync(p);
+    for (let i = 0; i < 8; i++) ring.submit(core.op.read(fifo, Buffer.alloc(64)), { ref: ${ref} }).catch(() => {});
+    core.run(core.op.read(fifo, Buffer.alloc(64)), { ref: ${ref} }).catch(() => {});
+    core.timeout(60_000, { ref: false }).catch(() => {});
+    ring.submit(core.op.read(r, Buffer.alloc(1 << 20), 0));
+    parentPort.postMessage({ fds: [ring.fd, core.defaultRing().fd] });`;
+  const endings = {
+    'worker.terminate()': { body: 'setInterval(() => {}, 1000);', code: 1, end: (w) => w.terminate() },
+    'process.exit() in the worker': { body: 'setTimeout(() => process.exit(7), 20);', code: 7 },
+    'an uncaught exception': { body: 'setTimeout(() => { throw new Error("boom"); }, 20);', code: 1, error: 'boom' },
+    'the end of its work (its pending ops unref)': { ref: false, body: '', code: 0 },
+  };
+  for (const [how, e] of Object.entries(endings)) {
+    it(`a worker ending by ${how} with ops in flight: no crash, its ring fds closed, its exit code`, async () => {
+      const before = ringFds();
+      const w = worker(`${inFlight(e.ref)}\n${e.body}`);
+      let error;
+      w.on('error', (err) => (error = err));
+      const ended = exited(w);
+      const { fds } = await message(w);
+      if (e.ref !== false) expect(ringFds()).to.include.members(fds); // (with nothing ref'd, it may be gone already)
+      e.end?.(w);
+      expect(await ended).to.equal(e.code);
+      if (e.error) expect(error?.message).to.equal(e.error);
+      else expect(error).to.equal(undefined);
+      expect(ringFds()).to.not.include.members(fds);
+      expect(ringFds()).to.have.members(before);
+      // A fresh worker after it gets rings of its own.
+      const fresh = worker(`core.timeout(10).then(() => parentPort.postMessage(core.defaultRing().fd));`);
+      expect(await message(fresh)).to.be.a('number');
+      await fresh.terminate();
+    });
+  }
+
+  it('worker.terminate() while completions keep arriving: no crash (the poll fires during teardown, when no JS runs)', async () => {
+    const before = ringFds();
+    for (let i = 0; i < 6; i++) {
+      const w = worker(`
+        const ring = new core.Ring({ entries: 64 });
+        const spin = () => { for (let k = 0; k < 32; k++) ring.submit(core.op.timeout(1)).catch(() => {}); };
+        setInterval(spin, 1); spin();
+        parentPort.postMessage('busy');`);
+      const ended = exited(w);
+      await message(w);
+      await new Promise((r) => setTimeout(r, 5 + i * 7));
+      await w.terminate();
+      expect(await ended).to.equal(1);
+    }
+    expect(ringFds()).to.have.members(before);
+  });
+
+  it('a ring never crosses threads: posting one gives no usable ring, posting an op is refused; MSG_RING to its fd reaches it', async () => {
+    const ring = new Ring({ entries: 8 });
+    const got = [];
+    ring.onMessage((value, data) => got.push([value, data]));
+    const w = worker(`
+      parentPort.once('message', async ({ ring, fd }) => {
+        let use;
+        try { ring.submit(core.op.nop()); } catch (e) { use = e.name; }
+        const res = await core.run(core.op.msgRing(fd, 42, 7));
+        parentPort.postMessage({ use, keys: Object.keys(ring), res });
+      });`);
+    expect(() => w.postMessage({ spec: op.nop() })).to.throw(/could not be cloned/);
+    w.postMessage({ ring, fd: ring.fd });
+    const msg = await message(w);
+    await w.terminate();
+    expect(msg.use).to.equal('TypeError');
+    expect(msg.res).to.equal(0);
+    for (let i = 0; i < 50 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(got).to.deep.equal([[42, 7]]);
+    expect(await ring.submit(op.nop())).to.equal(0);
+    ring.close();
+  });
+
+  it('cluster workers (and so forked children) get rings of their own: none inherits the parent\'s ring fd', () => {
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL('./fixtures/cluster-rings.mjs', import.meta.url))], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stderr).to.equal(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.got).to.have.length(2);
+    for (const w of out.got) {
+      expect(w.before).to.not.include(out.ring);
+      expect(w.after).to.not.include(out.ring);
+      expect(w.after).to.include(w.ring);
+      expect(w.ring).to.not.equal(out.ring);
+    }
+    expect(out.got[0].ring).to.not.equal(out.got[1].ring);
+  });
+});
