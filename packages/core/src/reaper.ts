@@ -137,17 +137,13 @@ export class Reaper {
       if (rounds === 64) {
         // Still more after 64 rounds: go on after the loop has turned. (Under DEFER_TASKRUN nothing
         // else would come back for it: the eventfd was reset and fires only for new work.)
-        if (!this.#reapQueued) {
-          this.#reapQueued = true;
-          setImmediate(this.#reapMore);
-        }
+        this.#reapLater();
         return;
       }
-      if (this.#deferTaskrun) {
-        if (rounds === 0 || Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) this.#runDeferred();
-      } else if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
-        // Task work waits: running it posts its CQEs.
-        this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
+      if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
+        // Task work waits (TASKRUN_FLAG, always set with DEFER_TASKRUN): running it posts its CQEs.
+        if (this.#deferTaskrun) this.#runDeferred();
+        else this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
       }
       // Acquire: CQE contents are valid once we have read the kernel's tail.
       const tail = Atomics.load(m.cq, m.cqTail);
@@ -158,8 +154,9 @@ export class Reaper {
           this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
           continue;
         }
-        // Work deferred while we ran the rest (IORING_SQ_TASKRUN: its eventfd signal was suppressed).
-        if (this.#deferTaskrun && Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) continue;
+        // Work queued while we ran the rest: under DEFER_TASKRUN its eventfd signal was suppressed, so
+        // come back for it after the loop's other callbacks (which lets more of it gather than a spin).
+        if (this.#deferTaskrun && Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) this.#reapLater();
         break;
       }
       if (budget <= 0) {
@@ -185,6 +182,12 @@ export class Reaper {
         this.#dispatch(ud, udHigh, res, flags);
       }
     }
+  }
+
+  #reapLater(): void {
+    if (this.#reapQueued) return;
+    this.#reapQueued = true;
+    setImmediate(this.#reapMore);
   }
 
   /**
