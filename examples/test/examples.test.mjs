@@ -115,6 +115,44 @@ describe('examples', () => {
     await new Promise((r) => child.on('exit', r));
   });
 
+  it('hash: a pool of workers, each on its own ring, gives the sha256 a single thread computes', async () => {
+    const sizes = [0, 1, 262143, 262144, 262145, 1 << 20, (1 << 20) + 3, 5_000_011, ...Array.from({ length: 12 }, (_, i) => 1000 * i + 17)];
+    const files = sizes.map((size, i) => {
+      const f = path.join(dir, `hash-${i}`);
+      fs.writeFileSync(f, crypto.randomBytes(size));
+      return f;
+    });
+    const missing = path.join(dir, 'hash-missing');
+    const err = await run('hash.mjs', ['--workers', '2', ...files, missing]).catch((e) => e);
+    const expected = files.map((f) => `${crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex')}  ${f}`);
+    expect(err.stdout.trim().split('\n')).to.deep.equal(expected);
+    expect(err.stderr).to.include(`hash: ${missing}: ENOENT`);
+    expect(err.code).to.equal(1);
+    const { stdout } = await run('hash.mjs', ['--workers', '3', ...files.slice(0, 5)]);
+    expect(stdout.trim().split('\n')).to.deep.equal(expected.slice(0, 5));
+  });
+
+  it('http-threads: worker threads share one port (reusePort), the kernel spreads connections over them', async () => {
+    const { child, match } = await start('http-threads.mjs', ['--workers', '2', '--port', '0'], /on http:\/\/127\.0\.0\.1:(\d+)\/ with 2 worker threads/);
+    const port = Number(match[1]);
+    const seen = new Map();
+    for (let i = 0; i < 40; i++) {
+      // A new connection each time: the kernel picks a listener per connection.
+      const { body, thread } = await new Promise((resolve, reject) => {
+        const req = net.connect(port, '127.0.0.1', () => req.end('GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'));
+        let raw = '';
+        req.on('data', (d) => (raw += d)).on('end', () => resolve({ body: raw.split('\r\n\r\n')[1], thread: /x-thread: (\d+)/i.exec(raw)?.[1] }));
+        req.on('error', reject);
+      });
+      expect(body).to.equal('hello');
+      seen.set(thread, (seen.get(thread) ?? 0) + 1);
+    }
+    expect(seen.size, `connections per thread: ${JSON.stringify([...seen])}`).to.equal(2);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).to.equal(0);
+  });
+
   it('cancel shows an abort and a deadline', async () => {
     const { stdout } = await run('cancel.mjs');
     expect(stdout).to.equal('aborted: AbortError (ABORT_ERR)\ndeadline: ETIMEDOUT read\n');
