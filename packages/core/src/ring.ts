@@ -17,6 +17,7 @@ import {
   IORING_SETUP_DEFER_TASKRUN,
   IORING_SETUP_SQPOLL,
   IORING_SQ_NEED_WAKEUP,
+  IOSQE_CQE_SKIP_SUCCESS,
   IOSQE_IO_HARDLINK,
   IOSQE_IO_LINK,
   Opcode,
@@ -215,9 +216,14 @@ export class Ring implements Disposable {
    * A chain without per-step bookkeeping, for hot paths: the steps before the
    * last report only to their own `complete` (its value or error is dropped, so
    * record there what the last step needs), and the promise settles with the
-   * last step's completion. `hard` links with IOSQE_IO_HARDLINK.
+   * last step's completion. `hard` links with IOSQE_IO_HARDLINK. No step may
+   * skip its success CQE: nothing here would let it go (nor settle the chain
+   * when it fails, since the kernel then posts nothing for the rest); runChain can.
    */
   submitLinked<T>(specs: readonly OpSpec<unknown>[], hard = false): Promise<T> {
+    if (specs.some((spec) => (spec.sqeFlags ?? 0) & IOSQE_CQE_SKIP_SUCCESS)) {
+      throw uringError('ERR_URING_INVALID_STEP', 'submitLinked takes no step with IOSQE_CQE_SKIP_SUCCESS: use runChain');
+    }
     this.#reserveChain(specs.length);
     const n = specs.length - 1;
     const link = hard ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;

@@ -116,6 +116,12 @@ describe('link chains', () => {
     }
   });
 
+  it('submitLinked refuses a step that skips its success CQE (it would stay in flight for ever) and submits nothing', () => {
+    const before = ring.inflight;
+    expect(() => ring.submitLinked([{ ...op.nop(), sqeFlags: 1 << 6 }, op.nop()])).to.throw().with.property('code', 'ERR_URING_INVALID_STEP');
+    expect(ring.inflight).to.equal(before);
+  });
+
   it('a later step uses what an earlier one prepared: OPENAT into a fixed slot, then READ and CLOSE of that slot', async () => {
     const file = path.join(dir, 'direct');
     fs.writeFileSync(file, 'direct descriptor');
