@@ -89,8 +89,9 @@ function plainOptions(options: unknown, fallback: BufferEncoding | null): { enco
   if (options === undefined || options === null) return { encoding: fallback };
   if (typeof options === 'string') return Buffer.isEncoding(options) ? { encoding: options } : undefined;
   if (typeof options !== 'object') return undefined;
-  const o = options as { encoding?: unknown; signal?: unknown; flush?: unknown };
-  if (o.flush !== undefined || !isSignal(o.signal)) return undefined;
+  const o = options as { encoding?: unknown; signal?: unknown; flush?: unknown; buffer?: unknown };
+  // (`buffer`: readFile into the caller's buffer, Node 26: Node's own on every line.)
+  if (o.flush !== undefined || o.buffer !== undefined || !isSignal(o.signal)) return undefined;
   if (o.encoding !== undefined && o.encoding !== null && !(typeof o.encoding === 'string' && Buffer.isEncoding(o.encoding))) return undefined;
   return { encoding: (o.encoding as BufferEncoding | null | undefined) ?? fallback, signal: o.signal as AbortSignal | undefined };
 }

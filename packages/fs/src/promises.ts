@@ -117,7 +117,7 @@ export async function truncate(path: fs.PathLike, len = 0): Promise<void> {
 
 export function readFile(path: fs.PathLike | FileHandle, options?: unknown): Promise<string | Buffer> {
   // The hot path - a string path, no flag or signal - returns the ring's promise itself.
-  if (typeof path === 'string' && (options === undefined || typeof options === 'string' || (isObj(options) && options.flag === undefined && options.signal === undefined))) {
+  if (typeof path === 'string' && (options === undefined || typeof options === 'string' || (isObj(options) && options.flag === undefined && options.signal === undefined && options.buffer === undefined))) {
     const encoding = encodingOf(options, null);
     const ring = encoding === undefined ? undefined : ringOrNode();
     const p = ring && plainPath(path);
@@ -129,11 +129,12 @@ export function readFile(path: fs.PathLike | FileHandle, options?: unknown): Pro
 
 async function readFileAny(path: fs.PathLike | FileHandle, options?: unknown): Promise<string | Buffer> {
   const encoding = encodingOf(options, null);
-  const o = (isObj(options) ? options : {}) as { flag?: unknown; signal?: AbortSignal };
+  const o = (isObj(options) ? options : {}) as { flag?: unknown; signal?: AbortSignal; buffer?: unknown };
   const flags = parseFlags(o.flag, fs.constants.O_RDONLY);
   const ring = ringOrNode();
   const signal = o.signal;
-  const plain = encoding !== undefined && flags !== undefined && (signal === undefined || (isObj(signal) && 'aborted' in signal));
+  // A `buffer` to read into (Node 26; earlier lines ignore it): Node's own, on every line.
+  const plain = encoding !== undefined && flags !== undefined && o.buffer === undefined && (signal === undefined || (isObj(signal) && 'aborted' in signal));
   if (ring && plain && path instanceof FileHandle) {
     throwIfAborted(signal);
     return path.readFile({ encoding, signal });

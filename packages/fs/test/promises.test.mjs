@@ -96,6 +96,27 @@ describe('@uring/fs/promises beside node:fs/promises', () => {
     for (const [label, call] of Object.entries(calls)) await same(label, call);
   });
 
+  it("readFile and FileHandle.readFile with { buffer } are the running Node's (26 reads into it, earlier lines ignore it)", async () => {
+    const calls = {
+      fits: async (f, r) => {
+        const buffer = Buffer.alloc(64, 120);
+        const got = await f.readFile(rel(r, 'hello.txt'), { buffer });
+        return [got.toString('hex'), got.buffer === buffer.buffer];
+      },
+      tooSmall: (f, r) => f.readFile(rel(r, 'hello.txt'), { buffer: Buffer.alloc(4) }),
+      encoded: (f, r) => f.readFile(rel(r, 'hello.txt'), { buffer: Buffer.alloc(64), encoding: 'utf8' }),
+      handle: async (f, r) => {
+        const h = await f.open(rel(r, 'hello.txt'));
+        try {
+          return await h.readFile({ buffer: Buffer.alloc(64) });
+        } finally {
+          await h.close();
+        }
+      },
+    };
+    for (const [label, call] of Object.entries(calls)) await same(label, call);
+  });
+
   it('readFile of a large file reads every byte', async () => {
     const big = Buffer.alloc(5 * 1024 * 1024 + 3);
     for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff;
