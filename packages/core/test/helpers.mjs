@@ -19,3 +19,12 @@ export function fifo() {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Resolves with the ring's in-flight count once it is 0, or after ~1 s: an ASYNC_CANCEL that a
+ * deadline's backstop or an abort sent has a CQE of its own, which may post after the op it stopped.
+ */
+export async function quiet(ring) {
+  for (let i = 0; i < 250 && ring.inflight > 0; i++) await (i < 50 ? new Promise(setImmediate) : sleep(5));
+  return ring.inflight;
+}
