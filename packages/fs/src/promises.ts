@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import node from 'node:fs/promises';
 import { chain, op, runChain, sys, uapi, type Ring } from '@uring/core';
-import { encodingOf, O_CLOEXEC, parseFlags, parseMode, plainPath, statsFromRaw, throwIfAborted, toStats } from './compat';
+import { encodingOf, nextTurn, O_CLOEXEC, pendingSignal, parseFlags, parseMode, plainPath, statsFromRaw, throwIfAborted, toStats } from './compat';
 import { adoptNodeFileHandle, FileHandle } from './filehandle';
 import { readSmallFile, writeSmallFile } from './readfile';
 import { baseRing, chainOptions, kernelHas, ringOrNode } from './ring';
@@ -15,6 +15,8 @@ import { baseRing, chainOptions, kernelHas, ringOrNode } from './ring';
 export const constants = fs.constants;
 
 const isObj = (o: unknown): o is Record<string, unknown> => o !== null && typeof o === 'object';
+/** Options of a kind Node takes: nothing, a function (as nothing), an encoding or an object; Node rejects anything else itself. */
+const nodeTakes = (o: unknown) => o === undefined || o === null || typeof o === 'string' || typeof o === 'object' || typeof o === 'function';
 
 /** The ring and the path as a string, when this call can take the ring path. */
 function fast(path: unknown): [Ring, string] | undefined {
@@ -128,6 +130,7 @@ export function readFile(path: fs.PathLike | FileHandle, options?: unknown): Pro
 }
 
 async function readFileAny(path: fs.PathLike | FileHandle, options?: unknown): Promise<string | Buffer> {
+  if (!nodeTakes(options)) return node.readFile(path as fs.PathLike, options as never);
   const encoding = encodingOf(options, null);
   const o = (isObj(options) ? options : {}) as { flag?: unknown; signal?: AbortSignal; buffer?: unknown };
   const flags = parseFlags(o.flag, fs.constants.O_RDONLY);
@@ -141,6 +144,7 @@ async function readFileAny(path: fs.PathLike | FileHandle, options?: unknown): P
   }
   const f = fast(path);
   if (!ring || !plain || !f) return node.readFile(path as fs.PathLike, options as never);
+  if (pendingSignal(options)) await nextTurn(); // (see pendingSignal)
   throwIfAborted(signal);
   const data =
       ((await readSmallFile(ring, f![1], flags!, null, signal)) as Buffer | undefined) ??
@@ -173,10 +177,7 @@ function write(path: fs.PathLike | FileHandle, data: unknown, options: unknown, 
 async function writeAny(path: fs.PathLike | FileHandle, data: unknown, options: unknown, defaultFlag: string, nodeFn: (...args: never[]) => Promise<void>): Promise<void> {
   // On a handle, flag and mode mean nothing: its writeFile is Node's (data, encoding, signal).
   if (path instanceof FileHandle) return path.writeFile(data, options as never);
-  // Node takes nothing, a function (as nothing), an encoding or an object; it rejects anything else.
-  if (options !== undefined && options !== null && typeof options !== 'string' && typeof options !== 'object' && typeof options !== 'function') {
-    return (nodeFn as (...a: unknown[]) => Promise<void>)(path, data, options);
-  }
+  if (!nodeTakes(options)) return (nodeFn as (...a: unknown[]) => Promise<void>)(path, data, options);
   const o = (isObj(options) ? options : {}) as { flag?: unknown; mode?: unknown; signal?: AbortSignal; flush?: unknown };
   const encoding = encodingOf(options, 'utf8');
   const flags = parseFlags(o.flag ?? defaultFlag, 0);
@@ -194,9 +195,10 @@ async function writeAny(path: fs.PathLike | FileHandle, data: unknown, options: 
     await (await open(f[1], flags, mode)).close();
     return;
   }
-  const done = writeSmallFile(f[0], f[1], flags!, mode!, bytes!, signal);
+  // A live signal takes Node's steps, so an abort lands where it lands on Node (see pendingSignal): the open, then
+  // the handle's writes with the checks between them. Else one chain, or this too when the fixed-file table is full.
+  const done = pendingSignal(options) ? undefined : writeSmallFile(f[0], f[1], flags!, mode!, bytes!, signal);
   if (done) return done;
-  // The fixed-file table is full: through a FileHandle, which checks the signal between its writes as Node's does.
   const h = await open(f[1], flags, mode);
   try {
     await h.writeFile(bytes!, { signal });
