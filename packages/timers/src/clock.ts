@@ -42,7 +42,9 @@ function kernelTime(deadlineMs: number): { sec: number; nsec: number } {
 const noop = () => {};
 
 export class TimerQueue {
-  readonly #ring: Ring;
+  /** Where the kernel timeout goes: the default ring, asked again when the one in use was closed. */
+  readonly #ringOf: () => Ring;
+  #ring: Ring;
   /** Lists by whole milliseconds of delay: ref'd ones under `ms`, unref'd under `-ms` (a delay is >= 1). */
   readonly #lists = new Map<number, TimerList>();
   readonly #heap = new ListHeap();
@@ -56,8 +58,14 @@ export class TimerQueue {
   #gen = 0;
   #disarmQueued = false;
 
-  constructor(ring: Ring) {
-    this.#ring = ring;
+  constructor(ringOf: () => Ring) {
+    this.#ringOf = ringOf;
+    this.#ring = ringOf();
+  }
+
+  /** Whether its ring is still open (a closed one is replaced at the next arming). */
+  get open(): boolean {
+    return !this.#ring.closed;
   }
 
   /** Calls `fire(value)` in `delay` ms; cannot be cancelled (a timer without a signal: no object of its own). */
@@ -174,6 +182,7 @@ export class TimerQueue {
       }
       return this.#syncRef();
     }
+    if (this.#ring.closed) this.#ring = this.#ringOf();
     const gen = ++this.#gen;
     this.#armedAt = top.expiry;
     this.#armedRef = this.#refs > 0;
@@ -182,7 +191,9 @@ export class TimerQueue {
       (res, _flags, more) => {
         if (more || gen !== this.#gen) return; // a removed timeout's last word
         this.#armed = undefined;
-        if (res !== -ECANCELED) this.#expire(); // -ECANCELED: the ring is closing
+        if (res !== -ECANCELED) this.#expire();
+        // -ECANCELED: the ring is closing; what is scheduled re-arms on the next default ring once it is closed.
+        else if (this.#heap.length > 0) setImmediate(this.#rearm);
       },
       { ref: this.#armedRef },
     ).userData;
@@ -199,6 +210,10 @@ export class TimerQueue {
     this.#disarmQueued = true;
     queueMicrotask(this.#disarmIfIdle);
   }
+
+  readonly #rearm = (): void => {
+    if (this.#armed === undefined && !this.#expiring) this.#arm();
+  };
 
   readonly #disarmIfIdle = (): void => {
     this.#disarmQueued = false;

@@ -144,6 +144,20 @@ describe('@uring/timers queue', () => {
     });
   }
 
+  it('timers pending when the default ring is closed still fire (on the next ring), and hold the process until then', () => {
+    const r = child(`import { setTimeout, setInterval } from '@uring/timers';
+      import { defaultRing } from '@uring/core';
+      await setTimeout(1);
+      const first = defaultRing();
+      const t0 = performance.now();
+      setTimeout(120, 'pending').then((v) => console.log(v, performance.now() - t0 >= 120, defaultRing() !== first));
+      const ticks = (async () => { let n = 0; for await (const _ of setInterval(30)) if (++n === 3) return n; })();
+      first.close();
+      console.log('ticks', await ticks);`);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout.trim().split('\n')).to.deep.equal(['ticks 3', 'pending true true']);
+  });
+
   it('an unref\'d timer alone still lets the process exit at once', () => {
     const t0 = process.hrtime.bigint();
     const r = child(`import { setTimeout } from '@uring/timers';
