@@ -52,7 +52,9 @@ function statx(path: fs.PathLike, options: fs.StatOptions | undefined, how: type
   try {
     const ring = ringOrNode();
     const p = ring === undefined ? undefined : plainPath(path);
-    if (p === undefined || (options !== undefined && !isObj(options))) return node[how.syscall](path, options);
+    // `signal` and `throwIfNoEntry` (stat and lstat take them on Node 26; earlier lines ignore them): Node's own, on every line.
+    const plain = options === undefined || (isObj(options) && options.signal === undefined && options.throwIfNoEntry === undefined);
+    if (p === undefined || !plain) return node[how.syscall](path, options);
     if (options?.bigint !== true) return ring!.submit(op.statxWith(p, statsFromRaw, how));
     return ring!.submit(op.statx(p, how)).then((s) => toStats(s, true));
   } catch (err) {

@@ -117,6 +117,20 @@ describe('@uring/fs/promises beside node:fs/promises', () => {
     for (const [label, call] of Object.entries(calls)) await same(label, call);
   });
 
+  it("stat and lstat with { throwIfNoEntry } and { signal } are the running Node's (24 and 26 take them, earlier lines ignore them)", async () => {
+    const calls = {};
+    for (const f of ['stat', 'lstat']) {
+      Object.assign(calls, {
+        [`${f} missing, throwIfNoEntry false`]: async (impl, r) => String(await impl[f](rel(r, 'missing'), { throwIfNoEntry: false })),
+        [`${f} throwIfNoEntry true`]: (impl, r) => impl[f](rel(r, 'missing'), { throwIfNoEntry: true }),
+        [`${f} aborted signal`]: (impl, r) => impl[f](rel(r, 'hello.txt'), { signal: AbortSignal.abort() }),
+        [`${f} live signal`]: (impl, r) => impl[f](rel(r, 'hello.txt'), { signal: new AbortController().signal }),
+        [`${f} bad signal`]: (impl, r) => impl[f](rel(r, 'hello.txt'), { signal: 5 }),
+      });
+    }
+    for (const [label, call] of Object.entries(calls)) await same(label, call);
+  });
+
   it('readFile of a large file reads every byte', async () => {
     const big = Buffer.alloc(5 * 1024 * 1024 + 3);
     for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff;
