@@ -110,7 +110,7 @@ describe('bad input, table-driven', () => {
       ['ring entries huge', () => new Ring({ entries: 2 ** 30 }), 'ERR_OUT_OF_RANGE'],
       ['ring cqEntries not pow2', () => new Ring({ entries: 8, cqEntries: 24 }), 'ERR_OUT_OF_RANGE'],
       ['ring options null', () => new Ring(null), 'ERR_INVALID_ARG_TYPE'],
-      ['ring deferTaskrun', () => new Ring({ deferTaskrun: true }), 'ERR_URING_UNSUPPORTED_OPTION'],
+      ['ring deferTaskrun with sqpoll', () => new Ring({ deferTaskrun: true, sqpoll: true }), 'ERR_INVALID_ARG_VALUE'],
     ];
     for (const [label, fn, code] of cases) {
       it(label, async () => {

@@ -2,7 +2,7 @@
  * io_uring_setup and the ring mappings: turns RingOptions into params, calls
  * the kernel, and maps the SQ/CQ rings and the SQE array into JS-visible views.
  */
-import { errnoInfo, invalidArgType, outOfRange, uringError } from './errors';
+import { errnoInfo, invalidArgType, invalidArgValue, outOfRange, uringError } from './errors';
 import { sys, type Pointer } from './sys';
 import {
   CQ_OFF,
@@ -160,7 +160,11 @@ export function setupRing(options: RingOptions = {}): RingMemory {
   // DEFER_TASKRUN (6.1+) needs SINGLE_ISSUER: only this thread submits, and completions that need task
   // work wait for our next io_uring_enter; the ring wakes its loop through a registered eventfd (ring.ts).
   // TASKRUN_FLAG with it: IORING_SQ_TASKRUN tells the reaper of work queued while it had the eventfd off.
-  if (options.deferTaskrun) flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+  if (options.deferTaskrun) {
+    // The kernel refuses the pair (EINVAL): say which option, rather than "io_uring unavailable".
+    if (options.sqpoll) throw invalidArgValue('options.deferTaskrun', options.deferTaskrun, 'cannot be combined with sqpoll (an SQPOLL thread issues the work)');
+    flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+  }
   if (options.singleIssuer) flags |= IORING_SETUP_SINGLE_ISSUER;
   const coop = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
   if (options.coopTaskrun !== false) flags |= coop;
