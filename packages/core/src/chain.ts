@@ -10,6 +10,7 @@ import { Observable as rxObservable } from './rx';
 import { AbortError, systemError, uringError } from './errors';
 import { completeDefault, sqeFlagsOf, wasStopped, type OpSpec, type SubmitOptions } from './op';
 import { linkTimeout } from './ops/timeout';
+import { validateTimeout } from './validate';
 import { defaultRing, type Ring } from './ring';
 import { IOSQE_CQE_SKIP_SUCCESS, Opcode, opcodeName } from './uapi';
 import { constants } from 'node:os';
@@ -24,6 +25,8 @@ const { ECANCELED, ETIMEDOUT } = constants.errno;
 const BLOCKS_IN_WORKER = new Set<number>([Opcode.SPLICE, Opcode.TEE]);
 /** How long after the deadline the backstop acts: the kernel's own timeout goes first where it can. */
 const BACKSTOP_GRACE_MS = 1;
+/** The longest delay setTimeout takes (longer ones fire after 1 ms). */
+const TIMER_MAX_MS = 2 ** 31 - 1;
 
 export class Chain {
   /** @param links how each step links to the next: true = IOSQE_IO_HARDLINK (one fewer than steps). */
@@ -126,7 +129,7 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
   let deadlineNs: bigint | undefined;
   if (options.timeout !== undefined) {
     // One absolute instant for every step, so the chain as a whole gets `timeout` ms.
-    deadlineNs = process.hrtime.bigint() + BigInt(Math.round(options.timeout * 1e6));
+    deadlineNs = process.hrtime.bigint() + BigInt(Math.round(validateTimeout(options.timeout) * 1e6));
   }
   c.steps.forEach((spec, i) => {
     specs.push(spec);
@@ -273,11 +276,12 @@ function startChain(c: Chain, options: ChainOptions, onStep: ((s: StepResult) =>
     throw new AbortError(undefined, { cause: signal.reason });
   }
   handles = ring.startLinked(specs, sinks, { ...options, hard });
-  if (deadlineNs !== undefined && c.steps.some((spec) => BLOCKS_IN_WORKER.has(spec.opcode))) {
+  // (A deadline past what a Node timer holds, ~24.8 days, gets no backstop: such a timer would fire at once.)
+  if (deadlineNs !== undefined && options.timeout! + BACKSTOP_GRACE_MS <= TIMER_MAX_MS && c.steps.some((spec) => BLOCKS_IN_WORKER.has(spec.opcode))) {
     backstop = setTimeout(() => {
       backstopFired = true;
       for (let k = 0; k < specs.length; k++) if (res[k] === undefined && stepOf[k]! >= 0) handles[k]!.cancel();
-    }, Math.max(0, options.timeout!) + BACKSTOP_GRACE_MS);
+    }, options.timeout! + BACKSTOP_GRACE_MS);
     backstop.unref(); // the ops themselves hold the loop while they are pending
   }
   if (signal) {

@@ -79,3 +79,10 @@ export function pathString(path: string | Buffer | URL): string {
   if (path instanceof URL) return decodeURIComponent(path.pathname);
   return Buffer.from(path).toString('utf8');
 }
+
+/** A deadline in ms: a finite number >= 0 (Node's checks, as AbortSignal.timeout makes them). */
+export function validateTimeout(value: unknown, name = 'options.timeout'): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'number', value);
+  if (!(value >= 0) || !Number.isFinite(value)) throw outOfRange(name, 'a finite number >= 0', value);
+  return value;
+}

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fs from 'node:fs';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { Ring, op, observe, run, timeout, nop } from '@uring/core';
 
@@ -73,6 +74,23 @@ describe('timeouts', () => {
     expect(shots).to.deep.equal(['timeout', 'timeout', 'timeout']);
     await ring.submit(op.nop());
     expect(ring.inflight).to.equal(0); // the kernel timer is gone
+  });
+
+  it('a deadline (options.timeout) that is not a finite number >= 0 rejects with a Node-style error, and a huge one just never fires', async () => {
+    for (const [timeout, code] of [[NaN, 'ERR_OUT_OF_RANGE'], [-1, 'ERR_OUT_OF_RANGE'], [Infinity, 'ERR_OUT_OF_RANGE'], ['10', 'ERR_INVALID_ARG_TYPE']]) {
+      const err = await run(op.nop(), { ring, timeout }).catch((e) => e);
+      expect(err.code, String(timeout)).to.equal(code);
+      expect(err.message).to.include('options.timeout');
+    }
+    expect(ring.inflight).to.equal(0);
+    // Over what a Node timer holds: no early cancel of a splice by a timer that overflowed.
+    const [r, w] = await ring.submit(op.pipe());
+    const [r2, w2] = await ring.submit(op.pipe());
+    const p = run(op.splice(r, -1, w2, -1, 4), { ring, timeout: 2 ** 32 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    fs.writeSync(w, 'data');
+    expect(await p).to.equal(4);
+    for (const fd of [r, w, r2, w2]) fs.closeSync(fd);
   });
 
   it('rejects bad durations with Node-style errors', async () => {
