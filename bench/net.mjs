@@ -1,15 +1,20 @@
 // bench/net: echo servers under one load client (the liburing C client from ../shared/limits when it
 // builds, else a node client in its own process): node:net, @uring/net (examples/echo-server.mjs),
-// and the C servers (io_uring and epoll). 64 connections of 64-byte ping-pong, and one connection
-// streaming 1 GiB in 64 KiB chunks. Peak RSS of each server from /proc.
+// and the C servers (io_uring and epoll). 64 and 1,000 connections of 64-byte ping-pong, and one
+// connection streaming 1 GiB in 64 KiB chunks. Peak RSS of each server from /proc.
+// HTTP: wrk against examples/http-server.mjs on node:http's own sockets and on ring sockets (withRing),
+// the same app and files, 13 B and 64 KiB at 10, 100 and 1,000 keep-alive connections, runs
+// interleaved; CPU per request from /proc. ws: an echo server on each, 200 clients in their own process.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { limits, median } from './lib.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const examples = fileURLToPath(new URL('../examples/', import.meta.url));
+const here = path.dirname(self);
 const NODE_ECHO = `
   const net = require('node:net');
   net.createServer((s) => { s.setNoDelay(true); s.pipe(s); s.on('error', () => {}); })
@@ -79,12 +84,130 @@ async function measure(kind) {
   const { port, child } = await startServer(kind);
   const pp = [];
   const st = [];
+  const pp1000 = [];
   for (let i = 0; i < 3; i++) pp.push(load('pingpong', port, 64, 2000, 64, 50));
+  for (let i = 0; i < 3; i++) pp1000.push(load('pingpong', port, 1000, 200, 64, 50));
   for (let i = 0; i < 2; i++) st.push(load('stream', port, 1024, 65536, 50));
   const rss = peakRss(child.pid);
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
-  return { pingpong: median(pp.filter(Boolean)), stream: median(st.filter(Boolean)), rss };
+  return { pingpong: median(pp.filter(Boolean)), pingpong1000: median(pp1000.filter(Boolean)), stream: median(st.filter(Boolean)), rss };
+}
+
+// ---- HTTP (wrk) and ws --------------------------------------------------------
+
+const WS_SERVER = `
+  const http = require('node:http');
+  const { WebSocketServer } = require('ws');
+  const server = process.argv[2] === 'uring' ? require('@uring/net').withRing(http.createServer()) : http.createServer();
+  new WebSocketServer({ server }).on('connection', (ws) => ws.on('message', (m, binary) => ws.send(m, { binary })));
+  server.listen(Number(process.argv[1]), '127.0.0.1', () => console.log('listening'));`;
+
+/** 200 ws clients (its own process), each sending a 64 B message and awaiting its echo, `rounds` times; messages/s. */
+const WS_CLIENT = `
+  const { WebSocket } = require('ws');
+  const [port, clients, rounds] = process.argv.slice(1).map(Number);
+  const msg = Buffer.alloc(64, 7);
+  const all = [];
+  let open = 0, done = 0, t0;
+  for (let i = 0; i < clients; i++) {
+    const ws = new WebSocket('ws://127.0.0.1:' + port + '/');
+    all.push(ws);
+    let n = 0;
+    ws.on('open', () => { if (++open === clients) { t0 = performance.now(); for (const w of all) w.send(msg); } });
+    ws.on('message', () => {
+      if (++n < rounds) return ws.send(msg);
+      ws.close();
+      if (++done === clients) console.log('RESULT', (clients * rounds) / ((performance.now() - t0) / 1000));
+    });
+    ws.on('error', (e) => { console.error(e.message); process.exit(1); });
+  }`;
+
+function wrkBinary() {
+  if (spawnSync('sh', ['-c', 'command -v wrk']).status !== 0) spawnSync('sh', ['-c', 'apt-get install -y wrk >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y wrk >/dev/null 2>&1)']);
+  return spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).stdout.trim() || undefined;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+/** Starts `script args` (cwd examples/) and waits until it prints `ready`. */
+async function startNode(argv, ready, cwd = examples) {
+  const child = spawn('sh', ['-c', 'ulimit -n 65536 2>/dev/null; exec "$0" "$@"', process.execPath, ...argv], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; if (ready.test(out)) resolve(); });
+    child.on('exit', (code) => reject(new Error(`${argv.join(' ')} exited with ${code}`)));
+  });
+  return child;
+}
+
+async function stop(child) {
+  child.kill('SIGTERM');
+  await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+}
+
+/** wrk for `seconds` at `conns` keep-alive connections: requests/s and server CPU us per request. */
+function wrkRun(wrk, pid, url, conns, seconds) {
+  const cpu0 = cpuSeconds(pid);
+  const r = spawnSync('sh', ['-c', `ulimit -n 65536 2>/dev/null; exec ${wrk} -t2 -c${conns} -d${seconds}s ${url}`], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const cpu = cpuSeconds(pid) - cpu0;
+  const rps = Number(r.stdout.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
+  const total = Number(r.stdout.match(/(\d+) requests in/)?.[1]);
+  return rps > 0 ? { rps, cpuUs: (cpu * 1e6) / total } : undefined;
+}
+
+export async function httpRows() {
+  const wrk = wrkBinary();
+  if (!wrk) return [];
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'uring-http-'));
+  fs.writeFileSync(path.join(root, 'small'), 'hello, world\n');
+  fs.writeFileSync(path.join(root, 'large'), Buffer.alloc(64 * 1024, 'x'));
+  const servers = {};
+  for (const side of ['node', 'uring']) {
+    const port = portSeq++;
+    servers[side] = { port, child: await startNode(['http-server.mjs', '--port', String(port), '--root', root, ...(side === 'node' ? ['--node-sockets'] : [])], /serving/) };
+  }
+  const rows = [];
+  for (const [file, label] of [['small', '13 B'], ['large', '64 KiB']]) {
+    for (const conns of [10, 100, 1000]) {
+      const got = { node: [], uring: [] };
+      for (const side of ['node', 'uring']) wrkRun(wrk, servers[side].child.pid, `http://127.0.0.1:${servers[side].port}/${file}`, conns, 1); // warm up
+      for (let rep = 0; rep < 3; rep++) {
+        for (const side of rep % 2 ? ['uring', 'node'] : ['node', 'uring']) {
+          const r = wrkRun(wrk, servers[side].child.pid, `http://127.0.0.1:${servers[side].port}/${file}`, conns, 3);
+          if (r) got[side].push(r);
+        }
+      }
+      const med = (xs, k) => (xs.length ? median(xs.map((x) => x[k])) : undefined);
+      rows.push({ suite: 'net', name: `http ${label}, ${conns} keep-alive conns (wrk)`, unit: 'req/s', node: med(got.node, 'rps'), uring: med(got.uring, 'rps'), target: '>= 1.2x' });
+      rows.push({ suite: 'net', name: `  CPU per request, ${label}, ${conns} conns`, unit: 'us', node: med(got.node, 'cpuUs'), uring: med(got.uring, 'cpuUs'), lowerIsBetter: true, target: '<= node' });
+    }
+  }
+  for (const side of ['node', 'uring']) servers[side].rss = peakRss(servers[side].child.pid);
+  await Promise.all(Object.values(servers).map((s) => stop(s.child)));
+  fs.rmSync(root, { recursive: true, force: true });
+  return rows;
+}
+
+export async function wsRow() {
+  const figures = {};
+  for (const side of ['node', 'uring']) {
+    const port = portSeq++;
+    const child = await startNode(['-e', WS_SERVER, String(port), side], /listening/, here);
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const r = spawnSync(process.execPath, ['-e', WS_CLIENT, String(port), '200', '500'], { encoding: 'utf8', timeout: 120_000, cwd: here });
+      const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT'));
+      if (line) runs.push(Number(line.split(/\s+/)[1]));
+    }
+    figures[side] = runs.length ? median(runs) : undefined;
+    await stop(child);
+  }
+  return { suite: 'net', name: 'ws echo, 200 clients x 500 x 64 B', unit: 'msg/s', node: figures.node, uring: figures.uring, target: '>= 1x' };
 }
 
 export async function run() {
@@ -94,8 +217,11 @@ export async function run() {
   const epoll = limits() ? await measure('c-epoll') : {};
   return [
     { suite: 'net', name: 'ping-pong, 64 conns x 64 B', unit: 'rt/s', node: node.pingpong, uring: uring.pingpong, c: c.pingpong, rssNode: node.rss, rssUring: uring.rss, target: '>= 1.5x, RSS <= node' },
+    { suite: 'net', name: 'ping-pong, 1,000 conns x 64 B', unit: 'rt/s', node: node.pingpong1000, uring: uring.pingpong1000, c: c.pingpong1000, target: '>= 1.2x' },
     { suite: 'net', name: 'stream 1 GiB, 64 KiB chunks', unit: 'MiB/s', node: node.stream, uring: uring.stream, c: c.stream, target: '>= 1x' },
     { suite: 'net', name: 'C epoll server, same client', unit: 'rt/s', c: epoll.pingpong },
+    ...(await httpRows()),
+    await wsRow(),
   ];
 }
 

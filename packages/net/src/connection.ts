@@ -29,7 +29,7 @@ function bytesOf(data: ArrayBufferView, i?: number): Uint8Array {
   return data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** A data consumer. With `lender`, chunks may be lent views (`bid` >= 0) that it gives back to the lender. */
+/** A data consumer. With `lender`, chunks may be lent views (`token` >= 0) that it gives back to the lender. */
 export type Sink = { data(chunk: Buffer, bid: number): void; end(): void; error(err: Error): void; lagging?(): boolean; lender?: ReceiveBuffers };
 
 export class Connection implements AsyncIterable<Buffer> {
@@ -264,29 +264,41 @@ export class Connection implements AsyncIterable<Buffer> {
   #arm(): void {
     if (this.#recv || this.#closed || this.#ended || this.#paused) return;
     const rb = receiveBuffers(this.ring);
+    const g = rb.acquire();
     const limit = recvLimit && this.#sink?.lagging ? 4 * HIGH_WATER : 0;
-    this.#recv = this.ring.start(op.recvMultishot(this.fd, rb.ring.groupId, 0, limit), (res, flags, more) => {
+    this.#recv = this.ring.start(op.recvMultishot(this.fd, g.ring.groupId, 0, limit), (res, flags, more) => {
+      let starved = false;
       if (res > 0) {
         const bid = BufferRing.bufferId(flags);
         const sink = this.#sink;
-        const view = sink?.lender?.lend(bid, res);
-        const chunk = view ?? rb.copy(bid, res);
-        sink?.data(chunk, view ? bid : -1);
+        const lent = sink?.lender?.lend(g, bid, res);
+        if (lent) sink!.data(lent.view, lent.token);
+        else {
+          const chunk = g.copy(bid, res);
+          sink?.data(chunk, -1);
+        }
         if (sink?.lagging?.()) this.#pause();
       } else if (res === 0) {
         this.#ended = true;
       } else if (res === -EINVAL && limit) {
         recvLimit = false; // a kernel before 6.17: arm again without a limit
-      } else if (res !== -ENOBUFS && res !== -ECANCELED) {
+      } else if (res === -ENOBUFS) {
+        starved = true;
+      } else if (res !== -ECANCELED) {
         this.#error = netError(res, 'read');
       }
       if (more) return;
       this.#recv = undefined;
+      rb.release(g);
       if (this.#ended || this.#error) return this.#finish();
       if (this.#closed) return;
-      this.#arm(); // the kernel ended it (the limit, ENOBUFS, or cancelled to pause): go on unless paused
+      // The buffers ran out: armed again once this turn's chunks gave theirs back.
+      if (starved) return rb.starved(this.#rearm);
+      this.#arm(); // the kernel ended it (the limit, or cancelled to pause): go on unless paused
     }, this.#ref ? undefined : UNREF);
   }
+
+  readonly #rearm = (): void => this.#arm();
 
   #finish(): void {
     const sink = this.#sink;
