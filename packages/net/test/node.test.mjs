@@ -48,7 +48,7 @@ function get(port, path = '/', agent = undefined) {
 }
 
 describe('Node modules on ring sockets', () => {
-  it('node:http answers 40 keep-alive requests in turn without a Nagle stall (TCP_NODELAY set, header and body in one SENDMSG)', async () => {
+  it('node:http answers 80 keep-alive requests in turn without a Nagle stall (TCP_NODELAY set, header and body in one SENDMSG)', async () => {
     const server = http.createServer((req, res) => {
       res.writeHead(200, { 'content-length': 5 });
       res.end('hello'); // node:http corks: header and body reach _writev together
@@ -57,9 +57,9 @@ describe('Node modules on ring sockets', () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     await get(port, '/', agent);
     const t0 = performance.now();
-    for (let i = 0; i < 40; i++) expect((await get(port, '/', agent)).body).to.equal('hello');
-    // Each answer held for the peer's delayed ACK took ~40 ms (1.6 s in all); without that, a few ms in all.
-    expect(performance.now() - t0).to.be.below(800);
+    for (let i = 0; i < 80; i++) expect((await get(port, '/', agent)).body).to.equal('hello');
+    // Each answer held for the peer's delayed ACK took ~40 ms (3.2 s in all); without that, ~2 ms each.
+    expect(performance.now() - t0).to.be.below(2400);
     agent.destroy();
     server.close();
   });
@@ -115,21 +115,27 @@ describe('Node modules on ring sockets', () => {
     socket.setTimeout(1000, () => fired++);
     expect(socket.timeout).to.equal(1000);
     const t0 = performance.now();
+    let last = t0;
+    let maxGap = 0;
     for (let i = 0; i < 12; i++) {
       client.write('x');
       await once(socket, 'data');
+      maxGap = Math.max(maxGap, performance.now() - last);
+      last = performance.now();
       await sleep(100);
     }
-    expect(fired).to.equal(0); // 1.2 s of traffic every 100 ms: never idle for 1 s
-    await once(socket, 'timeout');
+    // 1.2 s of traffic every ~100 ms: never idle for 1 s (unless this machine stalled us that long).
+    if (maxGap < 900) expect(fired).to.equal(0);
+    if (fired === 0) await once(socket, 'timeout'); // fires once per idle spell
     expect(performance.now() - t0).to.be.above(1200);
     socket.setTimeout(0);
     client.resume();
     const ended = once(client, 'end');
+    const closed = once(socket, 'close');
     socket.write('bye');
     socket.destroySoon();
     await ended;
-    await once(socket, 'close');
+    await closed;
     await close();
   });
 
@@ -234,22 +240,31 @@ describe('Node modules on ring sockets', () => {
     server.close();
   });
 
-  it('after 1,000 keep-alive connections drop, the server closes their fds at once', async function () {
-    this.timeout(30000);
-    const server = http.createServer((req, res) => res.end('x'));
-    const port = await onRing(server);
-    const base = fdCount();
-    const clients = await Promise.all(Array.from({ length: 1000 }, () => new Promise((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
-      c.once('data', () => resolve(c));
-    })));
-    expect(fdCount()).to.be.above(base + 1900); // both ends live in this process
-    const t0 = performance.now();
-    for (const c of clients) c.destroy();
-    while (fdCount() > base + 5 && performance.now() - t0 < 5000) await sleep(10);
-    expect(fdCount()).to.be.at.most(base + 5);
-    expect(performance.now() - t0).to.be.below(500);
-    server.close();
+  it('after 1,000 keep-alive connections drop, the server closes their fds at once (as fast as node:http)', async function () {
+    this.timeout(60000);
+    /** ms from the clients' destroy until this process's fd count is back. */
+    const dropTime = async (server) => {
+      await once(server, 'listening');
+      const port = server.address().port;
+      const base = fdCount();
+      const clients = await Promise.all(Array.from({ length: 1000 }, () => new Promise((resolve) => {
+        const c = net.connect(port, '127.0.0.1', () => c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+        c.once('data', () => resolve(c));
+      })));
+      expect(fdCount()).to.be.above(base + 1900); // both ends live in this process
+      const t0 = performance.now();
+      for (const c of clients) c.destroy();
+      while (fdCount() > base + 5 && performance.now() - t0 < 10000) await sleep(5);
+      expect(fdCount()).to.be.at.most(base + 5);
+      const ms = performance.now() - t0;
+      await new Promise((r) => server.close(r));
+      return ms;
+    };
+    const handler = (req, res) => res.end('x');
+    const node = await dropTime(http.createServer(handler).listen(0, '127.0.0.1'));
+    const ours = await dropTime(withRing(http.createServer(handler)).listen(0, '127.0.0.1'));
+    // It took ~1 s here before closes were batched; node:http takes a few tens of ms.
+    expect(ours).to.be.below(3 * node + 200);
   });
 
   it('https.Server with withRing and tls.TLSSocket over toDuplex complete their handshakes (6 of 6)', async () => {
@@ -330,5 +345,54 @@ describe('Node modules on ring sockets', () => {
     }));
     wss.close();
     server.close();
+  });
+});
+
+describe('scale', () => {
+  it('10,000 concurrent connections (fd limit raised in children): every one is served twice, with bounded memory', async function () {
+    this.timeout(120000);
+    const lib = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    // The clients, in a process of their own: 10,000 keep-alive connections, each asks twice.
+    const clients = `
+      const net = require('node:net');
+      const [port, N] = process.argv.slice(1).map(Number);
+      (async () => {
+        const clients = [];
+        for (let i = 0; i < N; i += 500) {
+          clients.push(...await Promise.all(Array.from({ length: Math.min(500, N - i) }, () => new Promise((resolve, reject) => {
+            const c = net.connect(port, '127.0.0.1', () => resolve(c));
+            c.on('error', reject);
+          }))));
+        }
+        const ask = (c, i) => new Promise((resolve) => {
+          let got = '';
+          const on = (d) => { got += d; if (got.endsWith('/' + i)) { c.off('data', on); resolve(); } };
+          c.on('data', on);
+          c.write('GET /' + i + ' HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n');
+        });
+        for (let round = 0; round < 2; round++) await Promise.all(clients.map(ask));
+        console.log(N);
+        for (const c of clients) c.destroy();
+      })();`;
+    const server = `
+      const http = require('node:http');
+      const { execFile } = require('node:child_process');
+      const { withRing } = require(${JSON.stringify(lib)});
+      const server = withRing(http.createServer((req, res) => res.end(req.url)));
+      server.keepAliveTimeout = 100000; // a round over 10,000 connections can outlast the default 5 s here
+      server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
+        execFile(process.execPath, ['-e', ${JSON.stringify(clients)}, String(server.address().port), '10000'], { timeout: 100000 }, (err, stdout, stderr) => {
+          console.log(JSON.stringify({ served: Number(stdout), err: err || !stdout ? String(err?.message).slice(0, 300) + ' / ' + stderr.slice(0, 600) : undefined, rssMiB: process.memoryUsage().rss / 2 ** 20 }));
+          server.close(() => process.exit(0));
+          server.closeAllConnections();
+        });
+      });`;
+    const r = await promisify(execFile)('sh', ['-c', 'ulimit -n 20000 && exec "$0" -e "$1"', process.execPath, server], { timeout: 110000 }).catch((e) => e);
+    if (/ulimit/.test(r.stderr ?? '')) this.skip(); // the hard fd limit is below 20,000 here
+    const out = JSON.parse(r.stdout);
+    expect(out.err, out.err).to.equal(undefined);
+    expect(out.served).to.equal(10000);
+    // 10,000 sockets and their node:http state, with the receive buffers at most 32 MiB.
+    expect(out.rssMiB).to.be.below(400);
   });
 });
