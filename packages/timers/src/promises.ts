@@ -45,7 +45,8 @@ function checkOptions(options: unknown): { signal?: AbortSignal; ref: boolean } 
 const aborted = (signal: AbortSignal) => new AbortError(undefined, { cause: signal.reason });
 
 /** One shared promise executor: it parks `resolve` here, so a timer allocates no closure of its own. */
-let parked: (value: unknown) => void = () => {};
+const unparked = () => {};
+let parked: (value: unknown) => void = unparked;
 const park = (resolve: (value: never) => void) => void (parked = resolve as (value: unknown) => void);
 
 /** Resolves with `value` after `delay` ms. */
@@ -66,6 +67,7 @@ export function setTimeout<T = void>(delay?: number, value?: T, options?: TimerO
     // The common case allocates a promise and nothing else: the timer is a slot in its duration's list.
     const promise = new Promise<T>(park);
     queue.add(ms, parked, value, ref);
+    parked = unparked; // the queue holds it now, nothing else
     return promise;
   }
   return new Promise<T>((resolve, reject) => {
