@@ -12,7 +12,7 @@ import { defaultRing } from '@uring/core';
 import { withOptions, isNative } from '@uring/fs';
 
 const fds = () => fs.readdirSync('/proc/self/fd').length;
-const RUNS = Number(process.env.COPIES ?? 1000);
+const RUNS = Number(process.env.COPIES ?? 500);
 const HUNG_MS = 10_000;
 
 describe('@uring/fs: copyFile under random deadlines and aborts', function () {
@@ -71,9 +71,10 @@ describe('@uring/fs: copyFile under random deadlines and aborts', function () {
       { numRuns: RUNS },
     );
     expect(fds()).to.equal(before);
-    // Both ways out were taken. (ETIMEDOUT is rare here: a deadline cancels only what waits; a
-    // page-cached splice that runs, or an op that completes inline, completes and its result stands.)
+    // Every way out was taken (ETIMEDOUT comes from splices the deadline cut: a page-cached op that
+    // completes inline, or before the deadline's backstop, completes and its result stands).
     expect(seen.copied, JSON.stringify(seen)).to.be.greaterThan(0);
+    expect(seen.ETIMEDOUT, JSON.stringify(seen)).to.be.greaterThan(0);
     expect(seen.AbortError, JSON.stringify(seen)).to.be.greaterThan(0);
   });
 });
