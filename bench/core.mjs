@@ -4,28 +4,15 @@
 // loop, @uring/fs's copyFile (linked SPLICE file -> pipe -> file, never through JS memory) and the cp
 // example (linked READ_FIXED -> WRITE_FIXED chains through registered buffers).
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Ring, op, read } from '@uring/core';
-import { caseArgs, limit, rate, report, runCase } from './lib.mjs';
+import { BENCH_FILE, BENCH_FILE_SIZE, caseArgs, ensureBenchFile, limit, rate, report, runCase } from './lib.mjs';
 
 const self = fileURLToPath(import.meta.url);
-const FILE = path.join(os.tmpdir(), 'uring-bench-256m');
-const SIZE = 256 << 20;
+const FILE = BENCH_FILE;
+const SIZE = BENCH_FILE_SIZE;
 const BLOCKS = SIZE / 4096;
-
-function ensureFile() {
-  if (!fs.existsSync(FILE) || fs.statSync(FILE).size !== SIZE) {
-    const chunk = Buffer.alloc(1 << 20);
-    const fd = fs.openSync(FILE, 'w');
-    for (let i = 0; i < 256; i++) fs.writeSync(fd, chunk.fill(i));
-    fs.closeSync(fd);
-  }
-  // The VM trims the page cache from outside: read it back in right before timing.
-  execFileSync('cat', [FILE], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 });
-}
+const ensureFile = ensureBenchFile;
 
 const randomPos = () => Math.floor(Math.random() * BLOCKS) * 4096;
 

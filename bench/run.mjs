@@ -15,7 +15,7 @@ if (line && process.versions.node.split('.')[0] !== line) {
   process.exit(r.status ?? 1);
 }
 const only = args;
-const suites = ['core', 'fs', 'net', 'timers'].filter((s) => only.length === 0 || only.includes(s));
+const suites = ['core', 'fs', 'net', 'timers', 'threads'].filter((s) => only.length === 0 || only.includes(s));
 console.log(machine());
 console.log(limits() ? 'C column: ../shared/limits built against liburing' : 'C column: empty (liburing-dev not installed: apt-get install liburing-dev)');
 const rows = [];
