@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import node from 'node:fs/promises';
+import Module from 'node:module';
 
 const major = Number(process.versions.node.split('.')[0]);
 
@@ -35,3 +36,26 @@ export const nodeLine = {
    */
   exportNames: Object.keys(node),
 } as const;
+
+/** A signal that aborts when any of `signals` does: AbortSignal.any, which Node 20 has from 20.3 on. */
+export const anySignal: (signals: AbortSignal[]) => AbortSignal =
+  typeof AbortSignal.any === 'function'
+    ? (signals) => AbortSignal.any(signals)
+    : (signals) => {
+        const c = new AbortController();
+        const first = signals.find((s) => s.aborted);
+        if (first) c.abort(first.reason);
+        else for (const s of signals) s.addEventListener('abort', () => c.abort(s.reason), { once: true });
+        return c.signal;
+      };
+
+type Resolve = (specifier: string, context: { parentURL?: string; conditions?: readonly string[] }, next: (specifier: string, context: unknown) => unknown) => unknown;
+/** For @uring/fs/register: what the running Node offers to take over module loading. */
+export const moduleHooks = {
+  /** process.getBuiltinModule (Node 20.16, 22.3 on). */
+  getBuiltinModule: (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule,
+  /** module.registerHooks, in-thread hooks (Node 22.15 on; module.register is deprecated from 26). */
+  registerHooks: (Module as { registerHooks?: (hooks: { resolve: Resolve }) => void }).registerHooks,
+  /** module.register, hooks on the loader thread (Node 20.6 on). */
+  register: (Module as { register?: (url: string | URL, options: { data: unknown }) => void }).register,
+};

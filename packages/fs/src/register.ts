@@ -18,8 +18,8 @@ import node from 'node:fs/promises';
 import Module from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { moduleHooks } from './node';
 
-type Resolve = (specifier: string, context: { parentURL?: string; conditions?: readonly string[] }, next: (specifier: string, context: unknown) => unknown) => unknown;
 type Loader = { _load(request: string, parent: { filename?: string } | undefined, isMain: boolean): unknown };
 
 /** The folders whose files keep Node's own fs/promises: this package and the core (real paths, as Node loads them). */
@@ -51,7 +51,7 @@ function install(): void {
     return load.apply(this, arguments as unknown as Parameters<Loader['_load']>);
   };
 
-  const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  const getBuiltin = moduleHooks.getBuiltinModule;
   if (typeof getBuiltin === 'function') {
     (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule = function getBuiltinModule(id: string) {
       return SPECIFIERS.has(id) ? impl() : getBuiltin.call(process, id);
@@ -67,7 +67,7 @@ function install(): void {
   // ESM imports: in-thread hooks where Node has them (22.15 on; module.register is deprecated from 26), else hooks on the loader thread.
   const target = pathToFileURL(path.join(__dirname, 'promises.mjs')).href;
   const rootURLs = roots.map((r) => pathToFileURL(r).href);
-  const registerHooks = (Module as { registerHooks?: (hooks: { resolve: Resolve }) => void }).registerHooks;
+  const registerHooks = moduleHooks.registerHooks;
   if (typeof registerHooks === 'function') {
     registerHooks({
       resolve(specifier, context, next) {
@@ -79,8 +79,7 @@ function install(): void {
       },
     });
   } else {
-    const register = (Module as { register?: (url: string | URL, options: { data: unknown }) => void }).register;
-    register?.(pathToFileURL(path.join(__dirname, 'register-hooks.mjs')), { data: { target, roots: rootURLs } });
+    moduleHooks.register?.(pathToFileURL(path.join(__dirname, 'register-hooks.mjs')), { data: { target, roots: rootURLs } });
   }
 
   if (process.env.URING_FS_REGISTER_CHILDREN === '1') {

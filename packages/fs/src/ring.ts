@@ -1,4 +1,5 @@
 /** Which path each call takes: the ring when io_uring is here, node:fs/promises otherwise. */
+import { anySignal } from './node';
 import { chain, defaultRing, hardChain, isAvailable, Opcode, probe, run, runChain, type OpcodeName, type OpSpec, type Ring, type SubmitOptions } from '@uring/core';
 
 /** True when calls go through io_uring; false when every call falls back to node:fs/promises. */
@@ -80,7 +81,7 @@ export class ScopedRing {
   /** Options for core's run/runChain: the base ring, the signal (with `also`, either aborts), what is left of the deadline. */
   options(also?: AbortSignal): { ring: Ring; signal?: AbortSignal; timeout?: number } {
     const timeout = this.#deadline === undefined ? undefined : Math.max(0, this.#deadline - performance.now());
-    const signal = also === undefined ? this.signal : this.signal === undefined ? also : eitherSignal(this.signal, also);
+    const signal = also === undefined ? this.signal : this.signal === undefined ? also : anySignal([this.signal, also]);
     return { ring: this.base, signal, timeout };
   }
   submit<T>(spec: OpSpec<T>, options?: SubmitOptions): Promise<T> {
@@ -92,15 +93,4 @@ export class ScopedRing {
     return runLinked(specs, hard, this.options());
   }
 
-}
-
-
-/** A signal that aborts when `a` or `b` does (AbortSignal.any, which Node has from 20.3 on). */
-function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
-  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
-  const c = new AbortController();
-  const first = a.aborted ? a : b.aborted ? b : undefined;
-  if (first) c.abort(first.reason);
-  else for (const s of [a, b]) s.addEventListener('abort', () => c.abort(s.reason), { once: true });
-  return c.signal;
 }

@@ -15,6 +15,7 @@
 import * as promises from './promises';
 import { constants } from 'node:os';
 import { AbortError, systemError } from '@uring/core';
+import { anySignal } from './node';
 import { inScope, isNative } from './ring';
 
 export interface CallOptions {
@@ -58,7 +59,7 @@ const NOT_PROMISES = new Set(['watch', 'glob']);
 function nodeCall(name: string, fn: (...a: unknown[]) => unknown, args: unknown[], options: CallOptions): unknown {
   if (NOT_PROMISES.has(name)) return fn(...args);
   const deadline = options.timeout === undefined ? undefined : AbortSignal.timeout(Math.max(0, options.timeout));
-  const signal = options.signal === undefined ? deadline! : deadline === undefined ? options.signal : AbortSignal.any([options.signal, deadline]);
+  const signal = options.signal === undefined ? deadline! : deadline === undefined ? options.signal : anySignal([options.signal, deadline]);
   const failure = () =>
     options.signal?.aborted ? new AbortError(undefined, { cause: options.signal.reason }) : systemError(-constants.errno.ETIMEDOUT, name);
   if (signal.aborted || options.timeout === 0) return Promise.reject(failure());
@@ -83,7 +84,7 @@ function withSignal(args: unknown[], at: number, signal: AbortSignal): unknown[]
   if (o !== undefined && o !== null && typeof o !== 'string' && typeof o !== 'object') return args; // Node rejects it as it is
   const given = (typeof o === 'string' ? { encoding: o } : (o ?? {})) as { signal?: unknown };
   const own = given.signal;
-  const both = own instanceof AbortSignal ? AbortSignal.any([own, signal]) : own === undefined ? signal : own;
+  const both = own instanceof AbortSignal ? anySignal([own, signal]) : own === undefined ? signal : own;
   const out = args.slice();
   while (out.length < at) out.push(undefined);
   out[at] = { ...given, signal: both };
