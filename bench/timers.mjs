@@ -43,9 +43,9 @@ if (args) report(await cases[args.name](await lib(args.side)));
 
 export function run() {
   const t = { node: runCase(self, 'throughput', 'node'), uring: runCase(self, 'throughput', 'uring') };
-  // Lateness is the noisiest figure on a shared VM: three processes per side, alternating, medians.
+  // Lateness is the noisiest figure on a shared VM: five processes per side, alternating, medians.
   const runs = { node: [], uring: [] };
-  for (let i = 0; i < 3; i++) for (const side of ['node', 'uring']) runs[side].push(runCase(self, 'lateness', side));
+  for (let i = 0; i < 5; i++) for (const side of ['node', 'uring']) runs[side].push(runCase(self, 'lateness', side));
   const l = {};
   for (const side of ['node', 'uring']) l[side] = { p50: median(runs[side].map((r) => r.p50)), p99: median(runs[side].map((r) => r.p99)) };
   const each = limit('uring_timers', ['each', 100000, 1, 10, 3]);
