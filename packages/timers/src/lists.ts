@@ -56,7 +56,7 @@ export class TimerList {
     this.mask = capacity - 1;
   }
 
-  /** Appends a slot; deadlines of one list only grow, so order holds. */
+  /** Appends a slot: a later slot's deadline is never more than 1 ms before an earlier one's (their delays share a whole ms). */
   push(deadline: number, slot: Fire | Timer, value: unknown): void {
     if (this.count > this.mask) this.#resize(this.live * 2 > this.count ? (this.mask + 1) * 2 : this.mask + 1);
     const i = (this.head + this.count) & this.mask;
