@@ -15,7 +15,8 @@ export const O_CLOEXEC = uapi.O_CLOEXEC;
 /** Node's stringToFlags for the strings it knows; undefined for anything else (Node will say why). */
 export function parseFlags(flags: unknown, fallback: number): number | undefined {
   if (flags === undefined || flags === null) return fallback;
-  if (typeof flags === 'number') return Number.isInteger(flags) ? flags : undefined;
+  // (A number beyond int32 is Node's to reject.)
+  if (typeof flags === 'number') return Number.isInteger(flags) && flags >= -(2 ** 31) && flags < 2 ** 31 ? flags : undefined;
   switch (flags) {
     case 'r': return O_RDONLY;
     case 'rs': case 'sr': return O_RDONLY | O_SYNC;

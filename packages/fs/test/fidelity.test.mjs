@@ -85,6 +85,8 @@ describe('@uring/fs/promises: what Node\'s own tests pin down', () => {
   describe('module calls', () => {
     const raw = (d, ...bytes) => Buffer.concat([Buffer.from(`${d}/`), Buffer.from(bytes)]);
     const cases = {
+      'open with flags 2^53': (m, d) => m.open(`${d}/file`, 2 ** 53).then((h) => h.close()),
+      'open with flags 2^31': (m, d) => m.open(`${d}/file`, 2 ** 31).then((h) => h.close()),
       'readFile with options 7': (m, d) => m.readFile(`${d}/file`, 7),
       'readFile with options true': (m, d) => m.readFile(`${d}/file`, true),
       'writeFile with options 5': (m, d) => m.writeFile(`${d}/new`, 'x', 5),
