@@ -18,6 +18,7 @@ export { Opcode, IOSQE, type OpcodeName } from './uapi';
 export * as sqe from './sqe';
 export * as validate from './validate';
 export { sys } from './sys';
+export { closeAtThreadExit } from './thread';
 export { addressOf } from './ops/common';
 export { Observable as observableClass } from './rx';
 export { chain, hardChain, runChain, observeChain, Chain, type ChainError, type ChainOptions, type StepResult } from './chain';

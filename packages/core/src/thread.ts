@@ -14,6 +14,11 @@ interface Closable {
 /** This thread's open rings and their fds (only in a worker: a process's exit frees everything of the main thread). */
 const open = new Map<Closable, readonly number[]>();
 let hooked = false;
+let mainThread: boolean | undefined;
+
+function inWorker(): boolean {
+  return !(mainThread ??= sys().isMainThread());
+}
 
 function closeAll(): void {
   for (const ring of [...open.keys()]) ring.close();
@@ -21,8 +26,8 @@ function closeAll(): void {
 
 /** Called by a new ring with the fds it owns (the ring fd, and its eventfd if it has one). */
 export function adopt(ring: Closable, fds: readonly number[]): void {
+  if (!inWorker()) return;
   const n = sys();
-  if (n.isMainThread()) return;
   open.set(ring, fds);
   for (const fd of fds) n.closeAtTeardown(fd, true);
   if (!hooked) {
@@ -37,4 +42,13 @@ export function release(ring: Closable): void {
   if (fds === undefined) return;
   open.delete(ring);
   for (const fd of fds) sys().closeAtTeardown(fd, false);
+}
+
+/**
+ * In a worker, has Node close `fd` when the worker ends, even by worker.terminate() (which runs no
+ * JS); `false` undoes it, and must come before you close the fd yourself (its number may be reused).
+ * Nothing on the main thread, whose fds go with the process.
+ */
+export function closeAtThreadExit(fd: number, on = true): void {
+  if (inWorker()) sys().closeAtTeardown(fd, on);
 }

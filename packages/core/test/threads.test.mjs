@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { Ring, defaultRing, op } from '@uring/core';
+import { fifo } from './helpers.mjs';
 
 const coreDir = fileURLToPath(new URL('..', import.meta.url));
 const koffiPath = createRequire(`${coreDir}/package.json`).resolve('koffi');
@@ -127,6 +128,42 @@ describe('worker threads', () => {
       expect(await ended).to.equal(1);
     }
     expect(ringFds()).to.have.members(before);
+  });
+
+  it('after worker.terminate(), reads the worker left pending take nothing: bytes written later stay in the pipe', async () => {
+    const [r, w] = fifo();
+    const wk = worker(`
+      const ring = new core.Ring({ entries: 8 });
+      for (let i = 0; i < 4; i++) ring.submit(core.op.read(${r}, Buffer.alloc(16))).catch(() => {});
+      core.run(core.op.read(${r}, Buffer.alloc(16))).catch(() => {});
+      setTimeout(() => parentPort.postMessage('pending'), 50); setInterval(() => {}, 1000);`);
+    const ended = exited(wk);
+    await message(wk);
+    await wk.terminate();
+    await ended;
+    fs.writeSync(w, 'after terminate');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const buf = Buffer.alloc(64);
+    expect(buf.subarray(0, fs.readSync(r, buf)).toString()).to.equal('after terminate');
+    fs.closeSync(r);
+    fs.closeSync(w);
+  });
+
+  it('closeAtThreadExit(fd): a worker\'s fd is closed when it ends, even by terminate(); false undoes it', async () => {
+    const wk = worker(`
+      (async () => {
+        // Opened through the ring, so Node does not track them (it closes a worker's fs.open fds itself).
+        const kept = await core.run(core.op.openat('/dev/null')), closed = await core.run(core.op.openat('/dev/null'));
+        core.closeAtThreadExit(kept); core.closeAtThreadExit(kept, false); core.closeAtThreadExit(closed);
+        parentPort.postMessage({ kept, closed }); setInterval(() => {}, 1000);
+      })();`);
+    const ended = exited(wk);
+    const { kept, closed } = await message(wk);
+    await wk.terminate();
+    await ended;
+    expect(fs.existsSync(`/proc/self/fd/${closed}`)).to.equal(false);
+    expect(fs.readlinkSync(`/proc/self/fd/${kept}`)).to.equal('/dev/null');
+    fs.closeSync(kept);
   });
 
   it('a ring never crosses threads: posting one gives no usable ring, posting an op is refused; MSG_RING to its fd reaches it', async () => {
