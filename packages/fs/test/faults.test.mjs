@@ -163,6 +163,21 @@ describe('faults: a full disk (1 MiB tmpfs)', function () {
     expect(seen.result.value.second.error.code).to.equal('ENOSPC');
   });
 
+  it('writeFile with a signal, and FileHandle.appendFile on an O_APPEND handle: ENOSPC, the same bytes as Node', async () => {
+    await same('writeFile with a signal', (f, dir) => f.writeFile(path.join(dir, 'f'), data, { signal: new AbortController().signal }));
+    await same('FileHandle.appendFile', onHandle('a', (h) => h.appendFile(data)));
+    await same('FileHandle.writeFile with a signal', onHandle('w', (h) => h.writeFile(data, { signal: new AbortController().signal })));
+  });
+
+  it('with the disk almost full: writeFile, appendFile, FileHandle.writeFile and copyFile of 100 KiB as Node', async () => {
+    const small = Buffer.alloc(100 * 1024, 's');
+    const fill = (dir) => fs.writeFileSync(path.join(dir, 'fill'), Buffer.alloc(1024 * 1024 - 40 * 1024, 'f'));
+    await same('almost full writeFile', (f, dir) => (fill(dir), f.writeFile(path.join(dir, 'f'), small)));
+    await same('almost full appendFile', (f, dir) => (fill(dir), f.appendFile(path.join(dir, 'f'), small)));
+    await same('almost full FileHandle.writeFile', async (f, dir) => (fill(dir), onHandle('w', (h) => h.writeFile(small))(f, dir)));
+    await same('almost full copyFile', (f, dir) => (fill(dir), f.copyFile(src, path.join(dir, 'f'))));
+  });
+
   it('copyFile: ENOSPC, and no partial destination is left (libuv removes it)', async () => {
     const seen = await same('copyFile', (f, dir) => f.copyFile(src, path.join(dir, 'f')));
     expect(seen.result.error.code).to.equal('ENOSPC');
