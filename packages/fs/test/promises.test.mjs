@@ -3,11 +3,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { both, node, sandbox, tree, uring } from './differential.mjs';
 import { isNative, implementation, mode } from '@uring/fs';
 import { defaultRing } from '@uring/core';
 
 const require = createRequire(import.meta.url);
+const pkgDir = fileURLToPath(new URL('..', import.meta.url));
 
 describe('@uring/fs/promises beside node:fs/promises', () => {
   let box;
@@ -247,6 +250,31 @@ describe('@uring/fs/promises beside node:fs/promises', () => {
       empty: (f) => f.stat(''),
     };
     for (const [label, call] of Object.entries(calls)) await same(label, call);
+  });
+
+  it("Stats are built as the running Node builds them: same own keys (symbols too), lazy dates where Node's are, no DEP0180 warning", async () => {
+    const shape = (st) => ({
+      proto: Object.getPrototypeOf(st) === Object.getPrototypeOf(fs.statSync('/', { bigint: typeof st.size === 'bigint' })),
+      keys: Reflect.ownKeys(st).map(String),
+      ownDate: Object.getOwnPropertyDescriptor(st, 'mtime') !== undefined,
+      mtime: st.mtime.getTime(),
+      mtimeMs: st.mtimeMs,
+    });
+    for (const bigint of [false, true]) {
+      const file = path.join(box.roots.uring, 'hello.txt');
+      fs.utimesSync(file, 1000, 949363200.123);
+      const [ours, nodes] = [await uring.stat(file, { bigint }), await node.stat(file, { bigint })];
+      expect(shape(ours), `bigint ${bigint}`).to.deep.equal(shape(nodes));
+      expect(ours instanceof fs.Stats, `bigint ${bigint}: instanceof fs.Stats`).to.equal(nodes instanceof fs.Stats);
+    }
+    if (!isNative()) return;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `
+      const fs = (await import('@uring/fs/promises')).default;
+      const h = await fs.open('/');
+      await Promise.all([fs.stat('/'), fs.lstat('/'), fs.stat('/', { bigint: true }), h.stat()]);
+      await h.close();`], { cwd: pkgDir, encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stderr).to.not.match(/DEP0180|DeprecationWarning/);
   });
 
   it('Stats values equal node:fs exactly, times included', async () => {
