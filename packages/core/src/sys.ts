@@ -162,7 +162,15 @@ function load(): Native {
       free(handle);
       throw new Error(`uv_poll_init: uv error ${rc}`);
     }
-    const trampoline = koffi.register((_h: Pointer, status: number) => cb(status), PollCb);
+    let inCallback = false;
+    const trampoline = koffi.register((_h: Pointer, status: number) => {
+      inCallback = true;
+      try {
+        cb(status);
+      } finally {
+        inCallback = false;
+      }
+    }, PollCb);
     rc = uvPollStart(handle, UV_READABLE, trampoline) as number;
     if (rc !== 0) {
       uvClose(handle, freeFn);
@@ -186,8 +194,10 @@ function load(): Native {
         }
         uvPollStop(handle);
         uvClose(handle, freeFn); // libuv calls free(handle) when done with it
-        // Not from inside the callback itself, which may be what is closing the ring.
-        setImmediate(() => koffi.unregister(trampoline));
+        // Not from inside the callback itself (which may be what is closing the ring). Otherwise at
+        // once: a worker's 'exit' runs no more immediates, and koffi's callbacks are few per process.
+        if (inCallback) setImmediate(() => koffi.unregister(trampoline));
+        else koffi.unregister(trampoline);
       },
     };
   }

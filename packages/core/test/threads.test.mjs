@@ -13,6 +13,7 @@ import { fifo } from './helpers.mjs';
 
 const coreDir = fileURLToPath(new URL('..', import.meta.url));
 const koffiPath = createRequire(`${coreDir}/package.json`).resolve('koffi');
+const koffi = createRequire(`${coreDir}/package.json`)('koffi');
 
 /** A CommonJS worker with `core`, `parentPort`, `fs` and `gettid()` in scope. */
 function worker(body) {
@@ -94,6 +95,7 @@ describe('worker threads', () => {
   for (const [how, e] of Object.entries(endings)) {
     it(`a worker ending by ${how} with ops in flight: no crash, its ring fds closed, its exit code`, async () => {
       const before = ringFds();
+      const callbacks = koffi.stats().callbacks; // process-wide: every thread's koffi callbacks
       const w = worker(`${inFlight(e.ref)}\n${e.body}`);
       let error;
       w.on('error', (err) => (error = err));
@@ -106,6 +108,9 @@ describe('worker threads', () => {
       else expect(error).to.equal(undefined);
       expect(ringFds()).to.not.include.members(fds);
       expect(ringFds()).to.have.members(before);
+      // Each ring's poll callback is given back; after terminate() no JS can, and koffi does not
+      // return a dead thread's callbacks to its pool (8192 per process): one per ring is lost.
+      expect(koffi.stats().callbacks - callbacks).to.equal(e.end ? 2 : 0);
       // A fresh worker after it gets rings of its own.
       const fresh = worker(`core.timeout(10).then(() => parentPort.postMessage(core.defaultRing().fd));`);
       expect(await message(fresh)).to.be.a('number');
