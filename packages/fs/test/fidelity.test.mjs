@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import uring from '@uring/fs/promises';
+import { withOptions } from '@uring/fs';
 
 /** What a call gave: its result (prototype included) or its error's code and class. */
 async function outcome(call) {
@@ -113,6 +114,18 @@ describe('@uring/fs/promises: what Node\'s own tests pin down', () => {
       'a Buffer path that is UTF-8': (m, d) => m.writeFile(raw(d, 0xc3, 0xa9), 'utf8'),
     };
     for (const [label, call] of Object.entries(cases)) it(`${label}: as Node`, () => sameCalls(label, call));
+  });
+
+  it("an aborted withOptions({ signal }).copyFile rejects with Node's AbortError (not the signal's reason)", async () => {
+    const f = __filenameOf(dir);
+    for (const signal of [AbortSignal.abort(), AbortSignal.abort(new Error('why'))]) {
+      const e = await withOptions({ signal }).copyFile(f, `${f}.copy`).catch((err) => err);
+      expect(e.name).to.equal('AbortError');
+      expect(e.code).to.equal('ABORT_ERR');
+      expect(e).to.not.be.an.instanceof(DOMException);
+      expect(e.cause).to.equal(signal.reason);
+      expect(fs.existsSync(`${f}.copy`)).to.equal(false);
+    }
   });
 
   describe('FileHandle', () => {
