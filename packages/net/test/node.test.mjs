@@ -48,7 +48,7 @@ function get(port, path = '/', agent = undefined) {
 }
 
 describe('Node modules on ring sockets', () => {
-  it('node:http answers 80 keep-alive requests in turn without a Nagle stall (TCP_NODELAY set, header and body in one SENDMSG)', async () => {
+  it('node:http answers 80 keep-alive requests in turn without a Nagle stall (TCP_NODELAY set, header and body in one send)', async () => {
     const server = http.createServer((req, res) => {
       res.writeHead(200, { 'content-length': 5 });
       res.end('hello'); // node:http corks: header and body reach _writev together
@@ -91,15 +91,23 @@ describe('Node modules on ring sockets', () => {
     await close();
   });
 
-  it('Socket: a write larger than the kernel takes at once arrives whole; write() reports backpressure; a reset peer gives error then close', async () => {
+  it('Socket: writes (and a corked batch) larger than the kernel takes at once arrive whole, in order; write() reports backpressure; a reset peer gives error then close', async () => {
     const { socket, client, close } = await pair();
     const big = Buffer.alloc(8 << 20, 7);
     expect(socket.write(big)).to.equal(false);
+    // A corked batch too large to concatenate: one SENDMSG that the kernel takes in parts, each part once, in order.
+    const parts = [Buffer.alloc(3 << 20, 1), Buffer.alloc(100, 2), Buffer.alloc(5 << 20, 3)];
+    socket.cork();
+    for (const p of parts) socket.write(p);
+    socket.uncork();
+    const got = [];
     let n = 0;
-    client.on('data', (d) => (n += d.length));
+    client.on('data', (d) => { got.push(d); n += d.length; });
     await once(socket, 'drain');
-    while (n < big.length) await sleep(10);
-    expect(n).to.equal(big.length);
+    const total = big.length + parts.reduce((a, p) => a + p.length, 0);
+    while (n < total) await sleep(10);
+    expect(Buffer.concat(got).equals(Buffer.concat([big, ...parts]))).to.equal(true);
+    expect(socket.bytesWritten).to.equal(total);
     const events = [];
     socket.on('error', (e) => events.push(e.code));
     socket.on('close', () => events.push('close'));
