@@ -27,6 +27,7 @@ type Callback = () => void;
  */
 export function withRing<T extends net.Server>(server: T, defaults: Pick<ListenOptions, 'ring' | 'reusePort'> = {}): T {
   (server as net.Server).listen = function listenOnRing(...args: unknown[]) {
+    if (server.listening || starting.has(server)) throw alreadyListening();
     const [options, callback] = listenArgs(args);
     if (callback) server.once('listening', callback);
     void start(server, { ...defaults, ...options });
@@ -47,13 +48,23 @@ function listenArgs(args: unknown[]): [RingListenOptions, Callback | undefined] 
   return [{ port: first === undefined ? 0 : Number(first), host, backlog }, callback];
 }
 
+/** Servers whose listen() is under way (net.Server#listen refuses a second call then too). */
+const starting = new WeakSet<net.Server>();
+
+function alreadyListening(): Error {
+  return Object.assign(new Error('Listen method has been called more than once without closing.'), { code: 'ERR_SERVER_ALREADY_LISTEN' });
+}
+
 async function start(server: net.Server, options: RingListenOptions): Promise<void> {
   let ring: RingServer;
+  starting.add(server);
   try {
     ring = await listenDualStack(options);
   } catch (err) {
     server.emit('error', err);
     return;
+  } finally {
+    starting.delete(server);
   }
   const stop = ring.serve((conn) => accept(server, conn));
   const handle: ListenHandle = {

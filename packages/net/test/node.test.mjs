@@ -7,6 +7,8 @@ import http from 'node:http';
 import https from 'node:https';
 import http2 from 'node:http2';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -148,6 +150,7 @@ describe('Node modules on ring sockets', () => {
   });
 
   it('Socket: unref lets the process exit with a connection open; ref keeps it alive', async function () {
+    this.timeout(30000);
     const lib = fileURLToPath(new URL('../dist/index.js', import.meta.url));
     const script = (unref) => `
       const { listen, toDuplex } = require(${JSON.stringify(lib)});
@@ -158,9 +161,9 @@ describe('Node modules on ring sockets', () => {
         peer.unref();
         setTimeout(() => {}, 300).unref();
       });`;
-    const unrefd = spawnSync(process.execPath, ['-e', script(true)], { timeout: 3000 });
+    const unrefd = spawnSync(process.execPath, ['-e', script(true)], { timeout: 15000 });
     expect(unrefd.status, 'exits by itself').to.equal(0);
-    const refd = spawnSync(process.execPath, ['-e', script(false)], { timeout: 1500 });
+    const refd = spawnSync(process.execPath, ['-e', script(false)], { timeout: 4000 });
     expect(refd.signal, 'kept alive until killed').to.equal('SIGTERM');
   });
 
@@ -202,6 +205,24 @@ describe('Node modules on ring sockets', () => {
     expect([...seen].sort()).to.deep.equal(['c', 'd']);
     c.close();
     d.close();
+  });
+
+  it('withRing: a Unix socket path; a second listen() throws ERR_SERVER_ALREADY_LISTEN as on net.Server', async () => {
+    const sock = path.join(os.tmpdir(), `uring-net-${process.pid}.sock`);
+    const server = withRing(http.createServer((req, res) => res.end('unix')));
+    server.listen(sock);
+    await once(server, 'listening');
+    expect(server.address()).to.equal(sock);
+    expect(() => server.listen(0)).to.throw().with.property('code', 'ERR_SERVER_ALREADY_LISTEN');
+    const body = await new Promise((resolve, reject) => {
+      http.get({ socketPath: sock, path: '/' }, (res) => {
+        let b = '';
+        res.on('data', (d) => (b += d)).on('end', () => resolve(b));
+      }).on('error', reject);
+    });
+    expect(body).to.equal('unix');
+    await new Promise((r) => server.close(r));
+    expect(fs.existsSync(sock)).to.equal(false);
   });
 
   it("withRing: node:http's keepAliveTimeout, headersTimeout (slowloris) and res.setTimeout fire; closeIdleConnections and closeAllConnections close", async () => {
