@@ -171,7 +171,7 @@ describe('@uring/timers queue', function () {
       first.close();
       console.log('ticks', await ticks);`);
     expect(r.status, r.stderr).to.equal(0);
-    expect(r.stdout.trim().split('\n')).to.deep.equal(['ticks 3', 'pending true true']);
+    expect(r.stdout.trim().split('\n').sort()).to.deep.equal(['pending true true', 'ticks 3']); // either order on a loaded machine
   });
 
   it('an unref\'d timer alone still lets the process exit at once', () => {
