@@ -58,6 +58,27 @@ describe('process lifecycle with every package', () => {
     });
   }
 
+  it('with URING_DEFER_TASKRUN=1, files and a worker that loads @uring/fs: the process exits by itself', async () => {
+    // Seen here: after this, the main ring's IORING_SQ_TASKRUN stayed set with no work to run, and a
+    // reaper that came back whenever it was set kept the loop busy for ever.
+    const code = `
+      import os from 'node:os'; import path from 'node:path'; import { Worker } from 'node:worker_threads';
+      import fsp from '@uring/fs/promises';
+      const p = path.join(os.tmpdir(), 'uring-defer-' + process.pid);
+      await fsp.writeFile(p, await fsp.readFile(${JSON.stringify(fileURLToPath(import.meta.url))}));
+      const h = await fsp.open(p); await h.close(); await fsp.rm(p);
+      await new Promise((resolve, reject) => new Worker("import('@uring/fs/promises').then((m) => m.default.readFile('/etc/hostname'))", { eval: true })
+        .once('exit', resolve).once('error', reject));
+      console.log('done');`;
+    const c = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: root, env: { ...process.env, URING_DEFER_TASKRUN: '1' } });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    const killer = setTimeout(() => c.kill('SIGKILL'), 30_000);
+    const [status, signal] = await new Promise((resolve) => c.on('exit', (...a) => resolve(a)));
+    clearTimeout(killer);
+    expect({ status, signal, out: out.trim() }).to.deep.equal({ status: 0, signal: null, out: 'done' });
+  });
+
   it('soak: mixed file, socket and timer ops at full speed; every completion arrives, fds and RSS come back', async function () {
     const seconds = Number(process.env.SOAK_SECONDS ?? 15);
     this.timeout((seconds + 60) * 1000);

@@ -45,6 +45,8 @@ export class Reaper {
   readonly #fd: number;
   readonly #deferTaskrun: boolean;
   readonly #zeroTs = new Uint8Array(16);
+  /** The next #drain runs deferred work with the eventfd on from the start (a catch-up after a quiet run). */
+  #loudNext = false;
   readonly #noWait = new Uint8Array(24);
   readonly #table: OpTable;
   readonly #reapMore = () => {
@@ -133,6 +135,10 @@ export class Reaper {
     const m = this.#m;
     const v = m.cqView;
     let budget = REAP_CHUNK;
+    // Under DEFER_TASKRUN the first run of deferred work here keeps the eventfd quiet, later ones not (see #runDeferred).
+    let quiet = !this.#loudNext;
+    let lastRunQuiet = false;
+    this.#loudNext = false;
     for (let rounds = 0; !this.#stopped; rounds++) {
       if (rounds === 64) {
         // Still more after 64 rounds: go on after the loop has turned. (Under DEFER_TASKRUN nothing
@@ -142,8 +148,11 @@ export class Reaper {
       }
       if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
         // Task work waits (TASKRUN_FLAG, always set with DEFER_TASKRUN): running it posts its CQEs.
-        if (this.#deferTaskrun) this.#runDeferred();
-        else this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
+        if (this.#deferTaskrun) {
+          this.#runDeferred(quiet);
+          lastRunQuiet = quiet;
+          quiet = false;
+        } else this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
       }
       // Acquire: CQE contents are valid once we have read the kernel's tail.
       const tail = Atomics.load(m.cq, m.cqTail);
@@ -154,9 +163,13 @@ export class Reaper {
           this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
           continue;
         }
-        // Work queued while we ran the rest: under DEFER_TASKRUN its eventfd signal was suppressed, so
-        // come back for it after the loop's other callbacks (which lets more of it gather than a spin).
-        if (this.#deferTaskrun && Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) this.#reapLater();
+        // Work queued during a quiet run had its eventfd signal suppressed: come back for it after the
+        // loop's other callbacks (more gathers than in a spin), with the eventfd on, and once only: the
+        // flag can stay set with nothing to run (seen here after a worker thread started).
+        if (lastRunQuiet && Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
+          this.#loudNext = true;
+          this.#reapLater();
+        }
         break;
       }
       if (budget <= 0) {
@@ -193,16 +206,17 @@ export class Reaper {
   /**
    * Runs all deferred task work (DEFER_TASKRUN), posting its CQEs, in one io_uring_enter: GETEVENTS
    * with min_complete = the CQ size and a zero timeout, since with min_complete 0 one enter runs at most
-   * 20 items and keeps the rest without a new eventfd signal. The eventfd is disabled meanwhile (the
-   * CQEs we post need no wake-up); work queued then sets IORING_SQ_TASKRUN, which reap() checks after.
+   * 20 items and keeps the rest without a new eventfd signal. A `quiet` run disables the eventfd
+   * meanwhile (the CQEs we post need no wake-up); work queued then sets IORING_SQ_TASKRUN, which
+   * #drain checks after.
    */
-  #runDeferred(): void {
+  #runDeferred(quiet: boolean): void {
     const m = this.#m;
     // Seq-cst stores and loads here pair with the kernel's: either it sees the flag cleared and
     // signals the eventfd, or we see IORING_SQ_TASKRUN it set and run the work ourselves.
-    Atomics.or(m.cq, m.cqFlags, IORING_CQ_EVENTFD_DISABLED);
+    if (quiet) Atomics.or(m.cq, m.cqFlags, IORING_CQ_EVENTFD_DISABLED);
     this.#n.enter(this.#fd, 0, m.cqEntries, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, this.#noWait, 24);
-    Atomics.and(m.cq, m.cqFlags, ~IORING_CQ_EVENTFD_DISABLED);
+    if (quiet) Atomics.and(m.cq, m.cqFlags, ~IORING_CQ_EVENTFD_DISABLED);
   }
 
   #dispatch(ud: number, udHigh: number, res: number, flags: number): void {
