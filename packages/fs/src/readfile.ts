@@ -2,8 +2,9 @@
  * readFile and writeFile as linked chains. A small file is one trip to the
  * kernel: OPENAT into a fixed-file slot, then READ from that slot, hardlinked
  * (a short read must not cancel what follows). The CLOSE of the slot rides in
- * the next submission. A larger file is then read in a few big requests sized
- * by statx, not one per 64 KiB.
+ * the next submission, and a STATX of the path rides in the same one (see
+ * SizeProbe). A larger file is then read in a few big requests sized by the
+ * opened file's own fstat, not one per 64 KiB.
  */
 import { addressOf, op, Opcode, sqe, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
 import fs from 'node:fs';
@@ -94,11 +95,12 @@ const regularSize = (v: DataView, at: number) => ((v.getUint16(at + 28, true) & 
 const noop = () => {};
 
 /**
- * The STATX(path) that goes before a small-file read's OPENAT, in the same
- * trip: it says whether a first read shorter than the chunk is the whole file
- * (a regular file whose size it reached) or not (a FIFO, a pipe, /dev/stdin,
- * a procfs file of size 0, a file replaced meanwhile). Never fails the chain:
- * an error is "unknown" (the OPENAT reports it if it is real).
+ * The STATX(path) submitted just before a small-file read's chain, in the
+ * same trip but not linked to it: it says whether a first read shorter than
+ * the chunk is the whole file (a regular file whose size it reached) or not
+ * (a FIFO, a pipe, /dev/stdin, a procfs file of size 0, a file replaced
+ * meanwhile). Never fails: an error, or a result that comes after the READ's,
+ * is "unknown" and the READ reads on (the OPENAT reports a real error).
  */
 class SizeProbe implements OpSpec<void> {
   readonly opcode = Opcode.STATX;
