@@ -6,11 +6,23 @@
  */
 import type { Observable } from 'rxjs';
 import { Observable as rxObservable } from './rx';
+import { invalidArgValue } from './errors';
 import { completeDefault, type OpSpec } from './op';
 import type { CallOptions } from './promises';
 import { defaultRing } from './ring';
 
-export function observe<T>(spec: OpSpec<T> | (() => OpSpec<T>), options: CallOptions = {}): Observable<T> {
+/**
+ * Observes one op. It takes no `timeout` or `signal` (unsubscribing is the
+ * cancel): they are refused rather than ignored; for a deadline on an op,
+ * observeChain(chain(op), { timeout }).
+ */
+export function observe<T>(spec: OpSpec<T> | (() => OpSpec<T>), options: Omit<CallOptions, 'timeout' | 'signal'> = {}): Observable<T> {
+  for (const name of ['timeout', 'signal'] as const) {
+    const value = (options as CallOptions)[name];
+    if (value !== undefined) {
+      throw invalidArgValue(`options.${name}`, value, 'is not taken by observe(): unsubscribing cancels; for a deadline use observeChain(chain(op), { timeout })');
+    }
+  }
   return new (rxObservable())<T>((subscriber) => {
     const s = typeof spec === 'function' ? spec() : spec;
     const ring = options.ring ?? defaultRing();

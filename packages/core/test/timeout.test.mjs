@@ -93,6 +93,12 @@ describe('timeouts', () => {
     for (const fd of [r, w, r2, w2]) fs.closeSync(fd);
   });
 
+  it('observe() refuses a timeout or a signal instead of ignoring them (an observed op is cancelled by unsubscribing)', () => {
+    expect(() => observe(op.nop(), { ring, timeout: 10 })).to.throw().with.property('code', 'ERR_INVALID_ARG_VALUE');
+    expect(() => observe(op.nop(), { ring, signal: new AbortController().signal })).to.throw(/options\.signal/);
+    expect(ring.inflight).to.equal(0);
+  });
+
   it('rejects bad durations with Node-style errors', async () => {
     expect(() => op.timeout(-1)).to.throw().with.property('code', 'ERR_OUT_OF_RANGE');
     expect(() => op.timeout('1')).to.throw().with.property('code', 'ERR_INVALID_ARG_TYPE');
