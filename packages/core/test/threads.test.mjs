@@ -75,6 +75,17 @@ describe('worker threads', () => {
     expect(await main.submit(op.nop())).to.equal(0);
   });
 
+  it('a completion in an idle worker reaches its awaiter at once, not at the next unrelated callback (Node 26)', async () => {
+    const w = worker(`
+      setTimeout(() => {}, 5000); // the next unrelated callback, far off
+      const t0 = Date.now();
+      core.timeout(20).then(() => { parentPort.postMessage(Date.now() - t0); process.exit(0); });`);
+    const ended = exited(w);
+    const ms = await message(w);
+    expect(ms).to.be.within(19, 2000);
+    expect(await ended).to.equal(0);
+  });
+
   const inFlight = (ref = true) => `
     const ring = new core.Ring({ entries: 16 });
     const [r, w] = [fs.openSync('/dev/zero', 'r'), 0];
