@@ -50,12 +50,13 @@ export const anySignal: (signals: AbortSignal[]) => AbortSignal =
       };
 
 type Resolve = (specifier: string, context: { parentURL?: string; conditions?: readonly string[] }, next: (specifier: string, context: unknown) => unknown) => unknown;
+type Load = (url: string, context: { conditions?: readonly string[] }, next: (url: string, context: unknown) => unknown) => unknown;
 /** For @uring/fs/register: what the running Node offers to take over module loading. */
 export const moduleHooks = {
   /** process.getBuiltinModule (Node 20.16, 22.3 on). */
   getBuiltinModule: (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule,
   /** module.registerHooks, in-thread hooks (Node 22.15 on; module.register is deprecated from 26). */
-  registerHooks: (Module as { registerHooks?: (hooks: { resolve: Resolve }) => void }).registerHooks,
+  registerHooks: (Module as { registerHooks?: (hooks: { resolve: Resolve; load: Load }) => void }).registerHooks,
   /** module.register, hooks on the loader thread (Node 20.6 on). */
   register: (Module as { register?: (url: string | URL, options: { data: unknown }) => void }).register,
 };

@@ -6,8 +6,16 @@
 let target = '';
 let roots: string[] = [];
 
-export async function initialize(data: { target: string; roots: string[] }): Promise<void> {
-  ({ target, roots } = data);
+let source = '';
+
+export async function initialize(data: { target: string; roots: string[]; source: string }): Promise<void> {
+  ({ target, roots, source } = data);
+}
+
+/** node:fs/promises itself, however it was resolved (another hook may have done it first), is ours for an import. */
+export async function load(url: string, context: { conditions?: readonly string[] }, next: (url: string, context: unknown) => Promise<unknown>): Promise<unknown> {
+  if (url === 'node:fs/promises' && !context.conditions?.includes('require')) return { format: 'module', source, shortCircuit: true };
+  return next(url, context);
 }
 
 type Next = (specifier: string, context: { parentURL?: string }) => Promise<unknown>;

@@ -67,6 +67,10 @@ function install(): void {
   // ESM imports: in-thread hooks where Node has them (22.15 on; module.register is deprecated from 26), else hooks on the loader thread.
   const target = pathToFileURL(path.join(__dirname, 'promises.mjs')).href;
   const rootURLs = roots.map((r) => pathToFileURL(r).href);
+  // A module that is ours, for the load hook: other hooks (a test runner's mocks) may resolve 'fs/promises' to
+  // node:fs/promises before ours sees the specifier; loading that URL still gives ours (to our own ESM too: the same values).
+  const names = Object.keys(node).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
+  const source = `import { createRequire } from 'node:module';\nconst m = createRequire(${JSON.stringify(__filename)})('./promises-module.js');\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`;
   const registerHooks = moduleHooks.registerHooks;
   if (typeof registerHooks === 'function') {
     registerHooks({
@@ -77,9 +81,13 @@ function install(): void {
         }
         return next(specifier, context);
       },
+      load(url, context, next) {
+        if (url === 'node:fs/promises' && !context.conditions?.includes('require')) return { format: 'module', source, shortCircuit: true };
+        return next(url, context);
+      },
     });
   } else {
-    moduleHooks.register?.(pathToFileURL(path.join(__dirname, 'register-hooks.mjs')), { data: { target, roots: rootURLs } });
+    moduleHooks.register?.(pathToFileURL(path.join(__dirname, 'register-hooks.mjs')), { data: { target, roots: rootURLs, source } });
   }
 
   if (process.env.URING_FS_REGISTER_CHILDREN === '1') {
