@@ -7,7 +7,7 @@
  * The pool follows the number of armed receives: a base group of 128 x 64 KiB
  * (what a few fast streams want), and, when receives run out of buffers
  * (ENOBUFS) with more connections than that, a group of many smaller buffers
- * (2 per receive, 4-16 KiB each, at most 32 MiB) that becomes the one new
+ * (2 per receive, 4 KiB each, at most 32 MiB) that becomes the one new
  * receives use; a group nobody uses any more is unregistered and freed, and
  * the pool goes back to the base group when the connections are gone. A
  * receive that met ENOBUFS is armed again once this turn's completions have
@@ -18,8 +18,9 @@ import { BufferRing, type Ring } from '@uring/core';
 
 const BASE_GROUP = 0x4e54; // 'NT'
 const BASE = { entries: 128, size: 65536 };
-const MAX_ENTRIES = 32768;
 const MAX_BYTES = 32 << 20;
+/** A grown group's buffers: a request or a message fits in 4 KiB (1,000 connections take 8 MiB, 4,096 and more the 32 MiB cap). */
+const GROWN_SIZE = 4096;
 /** Buffers of a group never lent: a consumer that holds its views cannot stop the other connections from receiving (they get copies). */
 const RESERVE = 16;
 const pools = new WeakMap<Ring, ReceiveBuffers>();
@@ -47,8 +48,11 @@ export class Group {
 
   /** Bytes [0, length) of buffer `bid` as a Buffer of their own; the buffer goes back at once. */
   copy(bid: number, length: number): Buffer {
-    const chunk = Buffer.from(this.ring.buffer(bid, length));
-    this.ring.recycle(bid);
+    const r = this.ring;
+    // allocUnsafe takes small chunks from Node's pool; copying straight from the ring's memory makes no view per chunk.
+    const chunk = Buffer.allocUnsafe(length);
+    r.memory.copy(chunk, 0, bid * r.size, bid * r.size + length);
+    r.recycle(bid);
     return chunk;
   }
 }
@@ -97,11 +101,10 @@ export class ReceiveBuffers {
    */
   starved(rearm: () => void): void {
     this.#starved.push(rearm);
-    const want = Math.min(MAX_ENTRIES, nextPow2(2 * this.#demand()));
+    const want = nextPow2(2 * this.#demand());
     if (want > this.#current.ring.entries) {
-      const size = Math.max(4096, Math.min(16384, MAX_BYTES / want));
-      const entries = Math.min(want, MAX_BYTES / size);
-      if (entries > this.#current.ring.entries) this.#switchTo(this.#add(this.#freeId(), entries, size));
+      const entries = Math.min(want, MAX_BYTES / GROWN_SIZE);
+      if (entries > this.#current.ring.entries) this.#switchTo(this.#add(this.#freeId(), entries, GROWN_SIZE));
     }
     if (!this.#rearmQueued) {
       this.#rearmQueued = true;
