@@ -197,8 +197,6 @@ for (const [label, fsp] of [['node:fs/promises', node], ['@uring/fs/promises', u
     });
 
     const onUring = label === '@uring/fs/promises';
-    /** For checks @uring/fs cannot meet (each says why where it is used). */
-    const itNodeOnly = onUring ? it.skip : it;
     const specifier = onUring ? import.meta.resolve('@uring/fs/promises') : 'node:fs/promises';
     const file35 = 'module.exports = "baz fixture 35";\n'; // 35 bytes, as Node's fixtures/baz.js
     /** A handle on a fresh 35-byte file `name`, opened r+. */
@@ -506,9 +504,7 @@ for (const [label, fsp] of [['node:fs/promises', node], ['@uring/fs/promises', u
           w.once('error', reject);
         });
 
-      // @uring/fs's FileHandle is a JS object on our ring, not a transferable: a worker's transferList refuses it
-      // (ERR_INVALID_TRANSFER_OBJECT), so neither check below can hold for it.
-      itNodeOnly('a FileHandle can be transferred to a worker, which reads it', async () => {
+      it('a FileHandle can be transferred to a worker, which reads it', async () => {
         fs.writeFileSync(p('w'), 'hello world');
         const h = await fsp.open(p('w'), 'r');
         let closes = 0;
@@ -520,7 +516,7 @@ for (const [label, fsp] of [['node:fs/promises', node], ['@uring/fs/promises', u
         expect([got, closes]).to.deep.equal(['hello world', 0]);
       });
 
-      itNodeOnly('a FileHandle a stream uses cannot be transferred (DataCloneError, code 25)', async () => {
+      it('a FileHandle a stream uses cannot be transferred (DataCloneError, code 25)', async () => {
         fs.writeFileSync(p('w'), 'hello world');
         const h = await fsp.open(p('w'), 'r');
         h.createReadStream({ autoClose: false });
@@ -602,8 +598,7 @@ for (const [label, fsp] of [['node:fs/promises', node], ['@uring/fs/promises', u
         await h.close();
       });
 
-      // node:fs's createReadStream takes only Node's own FileHandle class as its fd (ERR_INVALID_ARG_TYPE otherwise): out of our reach.
-      itNodeOnly('fs.createReadStream(null, { fd: handle }) reads the handle', async () => {
+      it('fs.createReadStream(null, { fd: handle }) reads the handle', async () => {
         fs.writeFileSync(p('s'), 'Hello world');
         const h = await fsp.open(p('s'), 'r');
         expect((await consume(fs.createReadStream(null, { fd: h }))).toString()).to.equal('Hello world');
