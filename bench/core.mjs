@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ring, op, read } from '@uring/core';
-import { BENCH_FILE, BENCH_FILE_SIZE, caseArgs, ensureBenchFile, limit, rate, report, runCase } from './lib.mjs';
+import { BENCH_FILE, BENCH_FILE_SIZE, caseArgs, ensureBenchFile, limit, rate, report, reps, runCase } from './lib.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const FILE = BENCH_FILE;
@@ -69,7 +69,7 @@ const cases = {
     };
     const ufs = side === 'uring-fs' ? (await import('@uring/fs/promises')).default : undefined;
     const runs = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < reps(3); i++) {
       if (side === 'node') runs.push(await t(() => fs.promises.copyFile(FILE, dst)));
       else if (side === 'uring-fs') runs.push(await t(() => ufs.copyFile(FILE, dst)));
       else if (side === 'node-loop') {

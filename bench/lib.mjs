@@ -27,8 +27,16 @@ export function ensureBenchFile() {
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 export const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
+/**
+ * BENCH_QUICK=1: every case runs once and briefly, to show the whole bench runs on a Node line (CI does
+ * this on each); its figures mean nothing and nothing is written to bench/results.
+ */
+export const quick = process.env.BENCH_QUICK === '1';
+/** How many repetitions to take a median of: `n`, or 1 in quick mode. */
+export const reps = (n) => (quick ? 1 : n);
+
 /** Runs `round()` (which returns how many ops it did) for `seconds`, `reps` times; the median rate. */
-export async function rate(round, { seconds = 1, reps = 3 } = {}) {
+export async function rate(round, { seconds = quick ? 0.2 : 1, reps = quick ? 1 : 3 } = {}) {
   await round(); // warm up
   const rates = [];
   for (let r = 0; r < reps; r++) {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { limits, median } from './lib.mjs';
+import { limits, median, quick, reps } from './lib.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const examples = fileURLToPath(new URL('../examples/', import.meta.url));
@@ -85,9 +85,9 @@ async function measure(kind) {
   const pp = [];
   const st = [];
   const pp1000 = [];
-  for (let i = 0; i < 3; i++) pp.push(load('pingpong', port, 64, 2000, 64, 50));
-  for (let i = 0; i < 3; i++) pp1000.push(load('pingpong', port, 1000, 200, 64, 50));
-  for (let i = 0; i < 2; i++) st.push(load('stream', port, 1024, 65536, 50));
+  for (let i = 0; i < reps(3); i++) pp.push(load('pingpong', port, 64, 2000, 64, 50));
+  for (let i = 0; i < reps(3); i++) pp1000.push(load('pingpong', port, 1000, 200, 64, 50));
+  for (let i = 0; i < reps(2); i++) st.push(load('stream', port, 1024, 65536, 50));
   const rss = peakRss(child.pid);
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
@@ -176,9 +176,9 @@ export async function httpRows() {
     for (const conns of [10, 100, 1000]) {
       const got = { node: [], uring: [] };
       for (const side of ['node', 'uring']) wrkRun(wrk, servers[side].child.pid, `http://127.0.0.1:${servers[side].port}/${file}`, conns, 1); // warm up
-      for (let rep = 0; rep < 3; rep++) {
+      for (let rep = 0; rep < reps(3); rep++) {
         for (const side of rep % 2 ? ['uring', 'node'] : ['node', 'uring']) {
-          const r = wrkRun(wrk, servers[side].child.pid, `http://127.0.0.1:${servers[side].port}/${file}`, conns, 3);
+          const r = wrkRun(wrk, servers[side].child.pid, `http://127.0.0.1:${servers[side].port}/${file}`, conns, quick ? 1 : 3);
           if (r) got[side].push(r);
         }
       }
@@ -199,7 +199,7 @@ export async function wsRow() {
     const port = portSeq++;
     const child = await startNode(['-e', WS_SERVER, String(port), side], /listening/, here);
     const runs = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < reps(3); i++) {
       const r = spawnSync(process.execPath, ['-e', WS_CLIENT, String(port), '200', '500'], { encoding: 'utf8', timeout: 120_000, cwd: here });
       const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT'));
       if (line) runs.push(Number(line.split(/\s+/)[1]));

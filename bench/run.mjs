@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { chart, limits, machine, table } from './lib.mjs';
+import { chart, limits, machine, quick, table } from './lib.mjs';
 import { nodeBinary } from '../scripts/node-line.mjs';
 
 // `--node 26` (or NODE_LINE=26): run the whole bench, both sides, on that Node line.
@@ -26,8 +26,15 @@ for (const s of suites) {
   console.log(`\n${table(got)}`);
 }
 console.log(`\nall suites:\n${table(rows)}`);
-const out = fileURLToPath(new URL('./results/', import.meta.url));
-fs.mkdirSync(out, { recursive: true });
-fs.writeFileSync(`${out}latest.json`, JSON.stringify({ machine: machine(), date: new Date().toISOString(), rows }, null, 2));
-fs.writeFileSync(`${out}chart.svg`, chart(rows, `uring / node, higher is better (${machine()})`));
-console.log(`\nwrote bench/results/latest.json and bench/results/chart.svg`);
+if (quick) {
+  console.log('\nBENCH_QUICK: every case ran once, briefly; the figures mean nothing and nothing was written');
+} else {
+  const out = fileURLToPath(new URL('./results/', import.meta.url));
+  const major = process.versions.node.split('.')[0];
+  const json = JSON.stringify({ machine: machine(), date: new Date().toISOString(), rows }, null, 2);
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(`${out}latest.json`, json);
+  fs.writeFileSync(`${out}node${major}.json`, json);
+  fs.writeFileSync(`${out}chart.svg`, chart(rows, `uring / node, higher is better (${machine()})`));
+  console.log(`\nwrote bench/results/latest.json, node${major}.json and chart.svg`);
+}

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { BENCH_FILE, caseArgs, ensureBenchFile, median, report, runCase } from './lib.mjs';
+import { BENCH_FILE, caseArgs, ensureBenchFile, median, report, reps, runCase } from './lib.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const examples = fileURLToPath(new URL('../examples/', import.meta.url));
@@ -122,7 +122,7 @@ export async function run() {
   const read = (side, workers) => runCase(self, 'randread', side, ['--workers', String(workers)]).rate;
   // Interleaved, so a slow patch on the shared cores hits every side alike.
   const r = { u1: [], u2: [], n2: [] };
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < reps(3); i++) {
     r.u1.push(read('uring', 1));
     r.u2.push(read('uring', 2));
     r.n2.push(read('node', 2));
@@ -134,7 +134,7 @@ export async function run() {
   ];
   if (hasWrk()) {
     const ring2 = [], cluster = [], ring1 = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < reps(3); i++) {
       ring2.push(await wrkAgainst('ring2'));
       cluster.push(await wrkAgainst('cluster'));
       ring1.push(await wrkAgainst('ring1'));

@@ -2,7 +2,7 @@
 // 100,000 timeouts of 1-10 ms (timers/s, and CPU time per timer), and lateness p50/p99 of 1,000 timers of 5 ms; plus the
 // liburing C programs (one kernel timeout per timer, and one per 1 ms bucket).
 import { fileURLToPath } from 'node:url';
-import { caseArgs, limit, median, percentile, report, runCase } from './lib.mjs';
+import { caseArgs, limit, median, percentile, report, reps, runCase } from './lib.mjs';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -45,7 +45,7 @@ export function run() {
   const t = { node: runCase(self, 'throughput', 'node'), uring: runCase(self, 'throughput', 'uring') };
   // Lateness is the noisiest figure on a shared VM: five processes per side, alternating, medians.
   const runs = { node: [], uring: [] };
-  for (let i = 0; i < 5; i++) for (const side of ['node', 'uring']) runs[side].push(runCase(self, 'lateness', side));
+  for (let i = 0; i < reps(5); i++) for (const side of ['node', 'uring']) runs[side].push(runCase(self, 'lateness', side));
   const l = {};
   for (const side of ['node', 'uring']) l[side] = { p50: median(runs[side].map((r) => r.p50)), p99: median(runs[side].map((r) => r.p99)) };
   const each = limit('uring_timers', ['each', 100000, 1, 10, 3]);
