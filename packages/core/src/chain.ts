@@ -18,11 +18,12 @@ import { constants } from 'node:os';
 const { ECANCELED, ETIMEDOUT } = constants.errno;
 /**
  * Ops whose LINK_TIMEOUT does not fire while they block in an io-wq worker
- * (seen on 6.18: a SPLICE or TEE from an empty pipe; its timeout posts only
- * after the op returns). Their deadline is backed by a timer that cancels what
- * is still pending, which interrupts the worker (ERESTARTSYS).
+ * (seen on 6.18: a SPLICE or TEE from an empty pipe, an OPENAT of a FIFO with
+ * no writer; the timeout posts only after the op returns). Their deadline is
+ * backed by a timer that cancels what is still pending, which interrupts the
+ * worker (ERESTARTSYS).
  */
-const BLOCKS_IN_WORKER = new Set<number>([Opcode.SPLICE, Opcode.TEE]);
+const BLOCKS_IN_WORKER = new Set<number>([Opcode.SPLICE, Opcode.TEE, Opcode.OPENAT, Opcode.OPENAT2]);
 /** How long after the deadline the backstop acts: the kernel's own timeout goes first where it can. */
 const BACKSTOP_GRACE_MS = 1;
 /** The longest delay setTimeout takes (longer ones fire after 1 ms). */

@@ -4,7 +4,8 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ring, op, chain, runChain, splice, tee } from '@uring/core';
+import { Ring, op, chain, hardChain, runChain, splice, tee } from '@uring/core';
+import { execFileSync } from 'node:child_process';
 import { quiet, tempDir } from './helpers.mjs';
 
 const CHUNK = 65536;
@@ -84,4 +85,18 @@ describe('deadlines racing io-wq ops', () => {
       for (const fd of [r, w, r2, w2]) fs.closeSync(fd);
     });
   }
+
+  it('an OPENAT of a FIFO with no writer, blocked in its worker as a linked step, is stopped by its deadline: ETIMEDOUT, no fd left', async () => {
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const fd0 = fds();
+    const t0 = performance.now();
+    // Linked, the open runs in an io-wq worker and blocks until a writer comes (none will).
+    const err = await runChain(hardChain(op.statx(fifo), op.openat(fifo)), { ring, timeout: 50 }).catch((e) => e);
+    expect(err.code, String(err)).to.equal('ETIMEDOUT');
+    expect(performance.now() - t0, 'a 50 ms deadline').to.be.below(2000);
+    expect(await quiet(ring)).to.equal(0);
+    expect(fds()).to.equal(fd0);
+  });
 });
