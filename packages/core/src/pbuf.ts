@@ -6,6 +6,7 @@
  */
 import { uringError } from './errors';
 import type { Ring } from './ring';
+import { rememberAddress } from './ops/common';
 import { setU64 } from './sqe';
 import { sys, type Pointer } from './sys';
 import { IO_URING_BUF_SIZE, IORING_CQE_BUFFER_SHIFT, Register } from './uapi';
@@ -46,6 +47,8 @@ export class BufferRing {
     // Not zero-filled: pages count toward RSS only once the kernel writes into them.
     this.memory = Buffer.allocUnsafeSlow(this.entries * this.size);
     this.#base = Number(n.address(this.memory));
+    // Receives lend views of it that are sent on (an echo, a proxy): their address without a native call.
+    rememberAddress(this.memory.buffer, this.#base - this.memory.byteOffset);
     const reg = new Uint8Array(40); // struct io_uring_buf_reg
     const rv = new DataView(reg.buffer);
     rv.setBigUint64(0, ptr, true);

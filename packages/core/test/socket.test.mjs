@@ -107,6 +107,25 @@ describe('sockets on the ring', () => {
     br.close();
   });
 
+  it('a view of a buffer ring\'s memory sent on as it is (an echo of a lent buffer) carries its own bytes', async () => {
+    const { fd, port } = await listener();
+    const accepted = ring.submit(op.accept(fd));
+    const sock = await new Promise((res) => { const s = net.connect(port, '127.0.0.1', () => res(s)); });
+    const server = await accepted;
+    fds.push(server);
+    const br = new BufferRing(ring, { groupId: 11, entries: 32, size: 4096 }); // 128 KiB: past the small-buffer cache
+    const got = [];
+    const all = new Promise((resolve) => sock.on('data', (d) => { got.push(d); if (Buffer.concat(got).length === 3 * 100) resolve(); }));
+    for (const bid of [0, 17, 31]) {
+      const view = br.buffer(bid, 100).fill(bid + 1);
+      expect(await ring.submit(op.send(server, view))).to.equal(100);
+    }
+    await all;
+    expect(Buffer.concat(got).equals(Buffer.concat([1, 18, 32].map((b) => Buffer.alloc(100, b))))).to.equal(true);
+    sock.destroy();
+    br.close();
+  });
+
   it('multishot recv with a byte limit: the kernel ends it near the limit and leaves the rest in the socket', async function () {
     const { fd, port } = await listener();
     const accepted = ring.submit(op.accept(fd));

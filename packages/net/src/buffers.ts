@@ -129,11 +129,11 @@ export class ReceiveBuffers {
     for (const rearm of waiting) rearm();
   };
 
-  /** A view of buffer `bid` of `g`, lent until giveBack(token); undefined when all but the reserve are lent already. */
-  lend(g: Group, bid: number, length: number): { view: Buffer; token: number } | undefined {
-    if (g.lent >= g.ring.entries - RESERVE) return undefined;
+  /** Lends buffer `bid` of `g` (its view is `g.ring.buffer(bid, length)`) until giveBack(token); -1 when all but the reserve are lent already. */
+  lend(g: Group, bid: number): number {
+    if (g.lent >= g.ring.entries - RESERVE) return -1;
     g.lent++;
-    return { view: g.ring.buffer(bid, length), token: g.ring.groupId * 65536 + bid };
+    return g.ring.groupId * 65536 + bid;
   }
 
   giveBack(token: number): void {

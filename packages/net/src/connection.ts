@@ -271,13 +271,12 @@ export class Connection implements AsyncIterable<Buffer> {
       if (res > 0) {
         const bid = BufferRing.bufferId(flags);
         const sink = this.#sink;
-        const lent = sink?.lender?.lend(g, bid, res);
-        if (lent) sink!.data(lent.view, lent.token);
+        if (sink === undefined) g.ring.recycle(bid);
         else {
-          const chunk = g.copy(bid, res);
-          sink?.data(chunk, -1);
+          const token = sink.lender === undefined ? -1 : sink.lender.lend(g, bid);
+          sink.data(token < 0 ? g.copy(bid, res) : g.ring.buffer(bid, res), token);
+          if (sink.lagging?.()) this.#pause();
         }
-        if (sink?.lagging?.()) this.#pause();
       } else if (res === 0) {
         this.#ended = true;
       } else if (res === -EINVAL && limit) {
@@ -342,6 +341,13 @@ class Chunks implements Sink, AsyncIterator<Buffer> {
   }
 
   data(chunk: Buffer, bid: number): void {
+    const resolve = this.#resolve;
+    if (resolve !== undefined && this.#queue.length === 0) {
+      // The consumer waits and nothing is queued (a ping-pong's every chunk): hand it over directly.
+      this.#held = bid;
+      this.#resolve = this.#reject = undefined;
+      return resolve({ value: chunk, done: false });
+    }
     this.#queue.push(chunk);
     this.#bids.push(bid);
     this.#queued += chunk.length;

@@ -14,16 +14,24 @@ const bases = new WeakMap<ArrayBufferLike, number>();
 export function addressOf(buf: ArrayBufferView): number {
   if (buf.byteLength === 0) return 0;
   const ab = buf.buffer;
-  // Large buffers are not cached: the native call is nothing beside their I/O, and a
-  // WeakMap entry would keep a dead 64 MiB buffer for a full GC instead of a scavenge.
-  if (ab.byteLength > 65536) return Number(sys().address(buf));
   let base = bases.get(ab);
   if (base === undefined) {
+    // Large buffers are not cached (unless known: rememberAddress): the native call is nothing beside
+    // their I/O, and a WeakMap entry would keep a dead 64 MiB buffer for a full GC instead of a scavenge.
+    if (ab.byteLength > 65536) return Number(sys().address(buf));
     // User-space addresses are below 2^47: exact as a double.
     base = Number(sys().address(new Uint8Array(ab)));
     bases.set(ab, base);
   }
   return base + buf.byteOffset;
+}
+
+/**
+ * Caches the base address of a long-lived large buffer (a buffer ring's memory,
+ * whose small views are sent back out as often as they are received).
+ */
+export function rememberAddress(ab: ArrayBufferLike, base: number): void {
+  bases.set(ab, base);
 }
 
 /** The `discard` of ops whose result is a new fd: nobody will receive it, so close it. */
