@@ -13,7 +13,7 @@ const { ECANCELED, EINTR } = constants.errno;
 export interface OpSpec<T = number> {
   /** The opcode, for probing and for error messages. */
   readonly opcode: number;
-  /** Writes the SQE at byte `o` of the (already zeroed) SQE array. */
+  /** Writes the SQE at byte `o` of the (already zeroed) SQE array; called as a method of the spec (`spec.prep(v, o)`). */
   prep(sqe: DataView, o: number): void;
   /** Turns a CQE into a value; throws (a Node-style error) on failure. Defaults to `res`, or a system error when negative. */
   complete?(res: number, flags: number): T;

@@ -23,12 +23,16 @@ export interface CallOptions extends SubmitOptions {
  */
 export function run<T>(build: OpSpec<T> | (() => OpSpec<T>), options?: CallOptions): Promise<T> {
   try {
-    const spec = typeof build === 'function' ? build() : build;
-    if (options?.timeout !== undefined) return runWithDeadline(spec, options);
-    return (options?.ring ?? defaultRing()).submit(spec, options);
+    return submitOn(typeof build === 'function' ? build() : build, options);
   } catch (err) {
     return Promise.reject(err);
   }
+}
+
+/** `run` for a spec already built (the hot calls build it inside their own try, with no closure per call). */
+function submitOn<T>(spec: OpSpec<T>, options: CallOptions | undefined): Promise<T> {
+  if (options?.timeout !== undefined) return runWithDeadline(spec, options);
+  return (options?.ring ?? defaultRing()).submit(spec, options);
 }
 
 async function runWithDeadline<T>(spec: OpSpec<T>, options: CallOptions): Promise<T> {
@@ -43,10 +47,20 @@ async function runWithDeadline<T>(spec: OpSpec<T>, options: CallOptions): Promis
 
 type O = CallOptions;
 export const nop = (options?: O) => run(() => op.nop(), options);
-export const read = (fd: number, buffer: ArrayBufferView, position?: Addr, options?: O & op.RwOptions) =>
-  run(() => op.read(fd, buffer, position, options), options);
-export const write = (fd: number, buffer: ArrayBufferView, position?: Addr, options?: O & op.RwOptions) =>
-  run(() => op.write(fd, buffer, position, options), options);
+export function read(fd: number, buffer: ArrayBufferView, position?: Addr, options?: O & op.RwOptions): Promise<number> {
+  try {
+    return submitOn(op.read(fd, buffer, position, options), options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+export function write(fd: number, buffer: ArrayBufferView, position?: Addr, options?: O & op.RwOptions): Promise<number> {
+  try {
+    return submitOn(op.write(fd, buffer, position, options), options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
 export const readv = (fd: number, buffers: ArrayBufferView[], position?: Addr, options?: O & op.RwOptions) =>
   run(() => op.readv(fd, buffers, position, options), options);
 export const writev = (fd: number, buffers: ArrayBufferView[], position?: Addr, options?: O & op.RwOptions) =>

@@ -5,6 +5,7 @@
  */
 import { constants } from 'node:os';
 import { closedError } from './errors';
+import { microtask, throwLater } from './tick';
 import { completeDefault, type OpSpec } from './op';
 import type { RingMemory } from './setup';
 import type { Native } from './sys';
@@ -48,6 +49,8 @@ export class Reaper {
   /** The next #drain runs deferred work with the eventfd on from the start (a catch-up after a quiet run). */
   #loudNext = false;
   readonly #noWait = new Uint8Array(24);
+  /** The address of #noWait (kept alive by this reaper). */
+  readonly #noWaitAddr: number;
   readonly #table: OpTable;
   readonly #reapMore = () => {
     if (this.#reapQueued && !this.#stopped) this.#reapSafely();
@@ -60,6 +63,7 @@ export class Reaper {
     this.#deferTaskrun = (m.flags & IORING_SETUP_DEFER_TASKRUN) !== 0;
     // struct io_uring_getevents_arg { u64 sigmask; u32 sigmask_sz; u32 min_wait_usec; u64 ts } -> a zero timespec.
     new DataView(this.#noWait.buffer).setBigUint64(16, n.address(this.#zeroTs), true);
+    this.#noWaitAddr = Number(n.address(this.#noWait));
     this.#table = table;
     this.#cqHead = m.cq[m.cqHead]!;
   }
@@ -106,9 +110,7 @@ export class Reaper {
     try {
       this.reap();
     } catch (err) {
-      process.nextTick(() => {
-        throw err;
-      });
+      throwLater(err);
     }
   }
 
@@ -152,7 +154,7 @@ export class Reaper {
           this.#runDeferred(quiet);
           lastRunQuiet = quiet;
           quiet = false;
-        } else this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
+        } else this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, 0, 0);
       }
       // Acquire: CQE contents are valid once we have read the kernel's tail.
       const tail = Atomics.load(m.cq, m.cqTail);
@@ -160,7 +162,7 @@ export class Reaper {
       if (head === tail) {
         if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_CQ_OVERFLOW) {
           // Completions waiting in the kernel's overflow list: ask it to flush them into the CQ.
-          this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, null, 0);
+          this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, 0, 0);
           continue;
         }
         // Work queued during a quiet run had its eventfd signal suppressed: come back for it after the
@@ -178,21 +180,25 @@ export class Reaper {
         // with four Dates each, say) are never alive at once for the GC to copy.
         if (!this.#reapQueued) {
           this.#reapQueued = true;
-          queueMicrotask(this.#reapMore);
+          microtask(this.#reapMore);
         }
         return;
       }
-      for (; head !== tail && budget > 0 && !this.#stopped; budget--) {
-        const at = m.cqes + (head & m.cqMask) * CQE_SIZE;
-        const ud = v.getUint32(at + CQE.userData, true);
-        const udHigh = v.getUint32(at + CQE.userData + 4, true);
-        const res = v.getInt32(at + CQE.res, true);
-        const flags = v.getUint32(at + CQE.flags, true);
-        head = (head + 1) >>> 0;
-        this.#cqHead = head;
-        // Release: the CQE is copied out, so the kernel may reuse its slot.
-        Atomics.store(m.cq, m.cqHead, head);
-        this.#dispatch(ud, udHigh, res, flags);
+      try {
+        for (; head !== tail && budget > 0 && !this.#stopped; budget--) {
+          const at = m.cqes + (head & m.cqMask) * CQE_SIZE;
+          const ud = v.getUint32(at + CQE.userData, true);
+          const udHigh = v.getUint32(at + CQE.userData + 4, true);
+          const res = v.getInt32(at + CQE.res, true);
+          const flags = v.getUint32(at + CQE.flags, true);
+          head = (head + 1) >>> 0;
+          this.#cqHead = head;
+          this.#dispatch(ud, udHigh, res, flags);
+        }
+      } finally {
+        // Release, once per batch (the CQ has 8x the SQ's entries): the CQEs up to our head are copied
+        // out, so the kernel may reuse their slots. Also when a sink threw: its CQE is consumed.
+        Atomics.store(m.cq, m.cqHead, this.#cqHead);
       }
     }
   }
@@ -215,7 +221,7 @@ export class Reaper {
     // Seq-cst stores and loads here pair with the kernel's: either it sees the flag cleared and
     // signals the eventfd, or we see IORING_SQ_TASKRUN it set and run the work ourselves.
     if (quiet) Atomics.or(m.cq, m.cqFlags, IORING_CQ_EVENTFD_DISABLED);
-    this.#n.enter(this.#fd, 0, m.cqEntries, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, this.#noWait, 24);
+    this.#n.enter(this.#fd, 0, m.cqEntries, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, this.#noWaitAddr, 24);
     if (quiet) Atomics.and(m.cq, m.cqFlags, ~IORING_CQ_EVENTFD_DISABLED);
   }
 

@@ -27,6 +27,7 @@ import {
 import { prepRw, setOpFlags } from './sqe';
 import { BufferTable, FileTable, registerEventfd, unregisterEventfd } from './register';
 import { adopt, release } from './thread';
+import { microtask, throwLater } from './tick';
 import { Wakeup } from './wakeup';
 import { constants } from 'node:os';
 
@@ -92,7 +93,15 @@ export class Ring implements Disposable {
   readonly #fixedFiles: number;
   /** The eventfd that wakes a DEFER_TASKRUN ring (-1: the ring fd is polled itself). */
   #eventfd = -1;
-  readonly #flush = () => this.#flushTick();
+  readonly #flush = () => {
+    try {
+      this.#flushTick();
+    } catch (err) {
+      throwLater(err); // (a sink's throw while the reaper made room in the CQ)
+    }
+  };
+  /** The SQE array as float64 words: eight stores of 0 clear an SQE, where TypedArray#fill is a call into C++. */
+  readonly #sqeWords: Float64Array;
 
   constructor(options: RingOptions = {}) {
     this.#m = setupRing(options);
@@ -104,6 +113,7 @@ export class Ring implements Disposable {
     this.setupFlags = this.#m.flags;
     this.features = this.#m.features;
     this.#sqTail = this.#m.sq[this.#m.sqTail]!;
+    this.#sqeWords = new Float64Array(this.#m.sqeBytes.buffer, this.#m.sqeBytes.byteOffset, this.#m.sqeBytes.byteLength / 8);
     try {
       this.#wakeup = this.#startWakeup();
     } catch (err) {
@@ -372,7 +382,7 @@ export class Ring implements Disposable {
       if (!(this.setupFlags & IORING_SETUP_SQPOLL) || spins > 1_000_000) {
         throw uringError('ERR_URING_SQ_FULL', 'the submission queue is full and the kernel did not consume it');
       }
-      this.#n.enter(this.fd, 0, 0, IORING_ENTER_SQ_WAKEUP | 4 /* IORING_ENTER_SQ_WAIT */, null, 0);
+      this.#n.enter(this.fd, 0, 0, IORING_ENTER_SQ_WAKEUP | 4 /* IORING_ENTER_SQ_WAIT */, 0, 0);
     }
   }
 
@@ -390,17 +400,25 @@ export class Ring implements Disposable {
   ): number {
     const m = this.#m;
     const o = (this.#sqTail & m.sqMask) * SQE_SIZE;
-    m.sqeBytes.fill(0, o, o + SQE_SIZE);
+    const w = this.#sqeWords;
+    const at = o >> 3; // SQE_SIZE is 64: eight words
+    w[at] = 0;
+    w[at + 1] = 0;
+    w[at + 2] = 0;
+    w[at + 3] = 0;
+    w[at + 4] = 0;
+    w[at + 5] = 0;
+    w[at + 6] = 0;
+    w[at + 7] = 0;
     spec.prep(m.sqes, o); // may throw: nothing is taken before it
     const ud = this.#table.add(sink, spec, ref, resolve, reject);
-    m.sqes.setUint8(o + SQE.flags, m.sqes.getUint8(o + SQE.flags) | sqeFlags);
-    m.sqes.setUint32(o + SQE.userData, ud, true);
-    m.sqes.setUint32(o + SQE.userData + 4, 0, true);
+    if (sqeFlags !== 0) m.sqes.setUint8(o + SQE.flags, m.sqes.getUint8(o + SQE.flags) | sqeFlags);
+    m.sqes.setUint32(o + SQE.userData, ud, true); // (its high word stays 0: a tracked op)
     this.#sqTail = (this.#sqTail + 1) >>> 0;
     this.#pending++;
     if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(this.#flush);
+      microtask(this.#flush);
     }
     return ud;
   }
@@ -421,13 +439,13 @@ export class Ring implements Disposable {
     if (this.setupFlags & IORING_SETUP_SQPOLL) {
       this.#pending = 0;
       if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_NEED_WAKEUP) {
-        this.#n.enter(this.fd, 0, 0, IORING_ENTER_SQ_WAKEUP, null, 0);
+        this.#n.enter(this.fd, 0, 0, IORING_ENTER_SQ_WAKEUP, 0, 0);
       }
       return;
     }
     for (let tries = 0; this.#pending > 0; tries++) {
       // Submit only: under DEFER_TASKRUN the reaper runs the deferred work, all of it (see Reaper).
-      const rc = this.#n.enter(this.fd, this.#pending, 0, 0, null, 0);
+      const rc = this.#n.enter(this.fd, this.#pending, 0, 0, 0, 0);
       if (rc >= 0) {
         this.#pending -= Math.min(rc, this.#pending);
         if (rc === 0) break;
@@ -476,8 +494,9 @@ export class Ring implements Disposable {
         new DataView(ts.buffer).setBigInt64(8, 100_000_000n, true); // 100 ms per wait
         const arg = new Uint8Array(24); // struct io_uring_getevents_arg { u64 sigmask; u32 sigmask_sz; u32 pad; u64 ts }
         new DataView(arg.buffer).setBigUint64(16, this.#n.address(ts), true);
+        const argAddr = Number(this.#n.address(arg));
         for (let i = 0; i < 20 && this.#table.inflight > 0; i++) {
-          this.#n.enter(this.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, arg, 24);
+          this.#n.enter(this.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, argAddr, 24);
           this.#reaper.reap();
         }
       }

@@ -10,21 +10,37 @@ export interface RwOptions {
   rwFlags?: number;
 }
 
+/** A READ or WRITE spec: its fields are all its prep needs, so a read allocates one object and no closure. */
+interface RwSpec extends OpSpec<number> {
+  readonly fd: number;
+  readonly addr: number;
+  readonly len: number;
+  readonly position: Addr;
+  readonly rwFlags: number;
+}
+
+/** Shared by every READ and WRITE spec (called as its method, so also on a copy made with `{ ...spec }`). */
+function prepRwSpec(this: RwSpec, v: DataView, o: number): void {
+  prepRw(v, o, this.opcode, this.fd, this.addr, this.len, this.position);
+  if (this.rwFlags) setOpFlags(v, o, this.rwFlags);
+}
+
 function rw(opcode: number, syscall: string, fd: number, buffer: ArrayBufferView, position: Addr, options?: RwOptions): OpSpec<number> {
   validateFd(fd);
   validateBuffer(buffer);
   validatePosition(position);
-  const addr = addressOf(buffer);
-  const rwFlags = options?.rwFlags ?? 0;
-  return {
+  const spec: RwSpec = {
     opcode,
     syscall,
     keep: buffer,
-    prep(v, o) {
-      prepRw(v, o, opcode, fd, addr, buffer.byteLength, position);
-      if (rwFlags) setOpFlags(v, o, rwFlags);
-    },
+    fd,
+    addr: addressOf(buffer),
+    len: buffer.byteLength,
+    position,
+    rwFlags: options?.rwFlags ?? 0,
+    prep: prepRwSpec,
   };
+  return spec;
 }
 
 /** Reads into `buffer` at `position` (-1: the file's current position). Resolves with bytes read. */
@@ -104,11 +120,10 @@ export function writevFixed(fd: number, buffers: readonly ArrayBufferView[], buf
 
 function vFixed(spec: OpSpec<number>, bufIndex: number): OpSpec<number> {
   validateInteger(bufIndex, 'bufIndex', 0, 0xffff);
-  const prep = spec.prep;
   return {
     ...spec,
     prep(v, o) {
-      prep(v, o);
+      spec.prep(v, o);
       setBufIndex(v, o, bufIndex);
     },
   };
