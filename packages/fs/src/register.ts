@@ -60,7 +60,14 @@ function install(): void {
 
   // Our own files never read fs.promises (they import node:fs/promises), so the getter can always answer ours.
   const own = Object.getOwnPropertyDescriptor(fs, 'promises');
-  Object.defineProperty(fs, 'promises', { configurable: true, enumerable: own?.enumerable ?? true, get: impl });
+  // A getter like Node's own (named `get`, no setter), so code that inspects the property sees the same shape.
+  Object.defineProperty(fs, 'promises', {
+    configurable: true,
+    enumerable: own?.enumerable ?? true,
+    get() {
+      return impl();
+    },
+  });
   // ESM's `import { promises } from 'fs'` reads a copy of the exports: bring it up to date.
   Module.syncBuiltinESMExports();
 
