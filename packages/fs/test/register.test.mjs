@@ -45,6 +45,16 @@ function makeApp() {
     out.worker = await new Promise((resolve, reject) => new Worker(new URL('./worker.cjs', import.meta.url)).once('message', resolve).once('error', reject));
     out.child = execFileSync(process.execPath, ['-e', "process.stdout.write(String(require('fs').promises === require('@uring/fs/promises')))"], { cwd: process.cwd(), encoding: 'utf8' });
     console.log(JSON.stringify(out));`);
+  // A loader registered after ours that resolves the builtin itself (a mock or TypeScript loader under a test
+  // runner does): on Node 20 its resolve runs before ours and never asks it; the load of node:fs/promises still reaches ours.
+  w('late-loader.mjs', "import { register } from 'node:module'; register(new URL('./late-hooks.mjs', import.meta.url));");
+  w('late-hooks.mjs', `export async function resolve(specifier, context, next) {
+      return /^(node:)?fs\\/promises$/.test(specifier) ? { url: 'node:fs/promises', shortCircuit: true } : next(specifier, context);
+    }`);
+  w('late-app.mjs', `import { createRequire } from 'node:module';
+    import fsp from 'fs/promises'; import * as ns from 'fs/promises'; import nfsp from 'node:fs/promises';
+    const ours = createRequire(import.meta.url)('@uring/fs/promises');
+    console.log(JSON.stringify([fsp === ours, ns.readFile === ours.readFile, nfsp === ours]));`);
   w('worker.cjs', "require('node:worker_threads').parentPort.postMessage(require('fs').promises === require('@uring/fs/promises'));");
   w('app.cjs', `const ours = require('@uring/fs/promises');
     const cjs = require('tiny-cjs');
@@ -71,6 +81,11 @@ describe('@uring/fs/register', function () {
   it('node --import @uring/fs/register: the app, its CJS and ESM dependencies and a worker get ours; a child when asked', async () => {
     const out = await run(dir, ['--import', '@uring/fs/register', 'app.mjs', path.join(dir, 'copy.txt')], { URING_FS_REGISTER_CHILDREN: '1' });
     expect(out).to.deep.equal({ cjs: [true, true, true], esm: [true, true, true, true], builtin: true, handleIsOurs: true, copied: true, worker: true, child: 'true' });
+  });
+
+  it('a loader registered after ours that resolves fs/promises itself still hands out ours', async () => {
+    const out = await run(dir, ['--no-warnings', '--import', '@uring/fs/register', '--import', './late-loader.mjs', 'late-app.mjs']);
+    expect(out).to.deep.equal([true, true, true]);
   });
 
   it('a child process keeps Node\'s own unless asked', async () => {
