@@ -5,6 +5,7 @@
  */
 import { constants } from 'node:os';
 import { closedError } from './errors';
+import { loadAcquire, storeRelease } from './order';
 import { microtask, throwLater } from './tick';
 import { completeDefault, type OpSpec } from './op';
 import type { RingMemory } from './setup';
@@ -23,6 +24,8 @@ import {
 } from './uapi';
 
 const { ECANCELED } = constants.errno;
+/** struct io_uring_cqe's fields as u32 word indexes (CQE_SIZE and every offset are multiples of 4). */
+const CQE_WORD = { userData: CQE.userData / 4, res: CQE.res / 4, flags: CQE.flags / 4 } as const;
 /** How many microtask rounds may reap inline before we let the event loop turn (so timers and sockets are not starved). */
 const INLINE_REAP_BUDGET = 64;
 /** CQEs dispatched before the rest wait for a microtask: what was settled is consumed (and dies young) first. */
@@ -102,7 +105,7 @@ export class Reaper {
   }
 
   #ready(): boolean {
-    return Atomics.load(this.#m.cq, this.#m.cqTail) !== this.#cqHead;
+    return loadAcquire(this.#m.cq, this.#m.cqTail) !== this.#cqHead;
   }
 
   /** Reaps, turning an exception in a sink into an uncaught exception rather than a native crash. */
@@ -135,7 +138,7 @@ export class Reaper {
   #drain(): void {
     this.#reapQueued = false;
     const m = this.#m;
-    const v = m.cqView;
+    const cq = m.cq;
     let budget = REAP_CHUNK;
     // Under DEFER_TASKRUN the first run of deferred work here keeps the eventfd quiet, later ones not (see #runDeferred).
     let quiet = !this.#loudNext;
@@ -148,7 +151,7 @@ export class Reaper {
         this.#reapLater();
         return;
       }
-      if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
+      if (loadAcquire(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
         // Task work waits (TASKRUN_FLAG, always set with DEFER_TASKRUN): running it posts its CQEs.
         if (this.#deferTaskrun) {
           this.#runDeferred(quiet);
@@ -157,10 +160,10 @@ export class Reaper {
         } else this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, 0, 0);
       }
       // Acquire: CQE contents are valid once we have read the kernel's tail.
-      const tail = Atomics.load(m.cq, m.cqTail);
+      const tail = loadAcquire(m.cq, m.cqTail);
       let head = this.#cqHead;
       if (head === tail) {
-        if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_CQ_OVERFLOW) {
+        if (loadAcquire(m.sq, m.sqFlags) & IORING_SQ_CQ_OVERFLOW) {
           // Completions waiting in the kernel's overflow list: ask it to flush them into the CQ.
           this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, 0, 0);
           continue;
@@ -168,7 +171,7 @@ export class Reaper {
         // Work queued during a quiet run had its eventfd signal suppressed: come back for it after the
         // loop's other callbacks (more gathers than in a spin), with the eventfd on, and once only: the
         // flag can stay set with nothing to run (seen here after a worker thread started).
-        if (lastRunQuiet && Atomics.load(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
+        if (lastRunQuiet && loadAcquire(m.sq, m.sqFlags) & IORING_SQ_TASKRUN) {
           this.#loudNext = true;
           this.#reapLater();
         }
@@ -186,11 +189,13 @@ export class Reaper {
       }
       try {
         for (; head !== tail && budget > 0 && !this.#stopped; budget--) {
-          const at = m.cqes + (head & m.cqMask) * CQE_SIZE;
-          const ud = v.getUint32(at + CQE.userData, true);
-          const udHigh = v.getUint32(at + CQE.userData + 4, true);
-          const res = v.getInt32(at + CQE.res, true);
-          const flags = v.getUint32(at + CQE.flags, true);
+          // As u32 words of the CQ ring (in the host's byte order, as the kernel writes them): V8 calls
+          // a builtin for DataView#getUint32 here, where a typed array load is inlined.
+          const at = (m.cqes + (head & m.cqMask) * CQE_SIZE) >> 2;
+          const ud = cq[at + CQE_WORD.userData]!;
+          const udHigh = cq[at + CQE_WORD.userData + 1]!;
+          const res = cq[at + CQE_WORD.res]! | 0;
+          const flags = cq[at + CQE_WORD.flags]!;
           head = (head + 1) >>> 0;
           this.#cqHead = head;
           this.#dispatch(ud, udHigh, res, flags);
@@ -198,7 +203,7 @@ export class Reaper {
       } finally {
         // Release, once per batch (the CQ has 8x the SQ's entries): the CQEs up to our head are copied
         // out, so the kernel may reuse their slots. Also when a sink threw: its CQE is consumed.
-        Atomics.store(m.cq, m.cqHead, this.#cqHead);
+        storeRelease(m.cq, m.cqHead, this.#cqHead);
       }
     }
   }
@@ -229,12 +234,23 @@ export class Reaper {
     if (udHigh === UNTRACKED) return;
     if (udHigh === MESSAGE_TAG) return this.onMessage?.(res, ud, flags);
     const table = this.#table;
-    const op = table.ops[ud];
-    if (op === undefined) return;
-    const more = (flags & IORING_CQE_F_MORE) !== 0;
-    if (!more) table.remove(ud, op);
-    if (op.sink !== null) op.sink(res, flags, more);
-    else if (!more) this.settle(op.spec, res, flags, op.resolve!, op.reject!);
-    else op.spec.more?.(res, flags);
+    const spec = table.specs[ud];
+    if (spec === undefined) return;
+    const sink = table.sinks[ud]!;
+    if (flags & IORING_CQE_F_MORE) {
+      if (sink !== null) sink(res, flags, true);
+      else spec.more?.(res, flags);
+      return;
+    }
+    const resolve = table.resolves[ud]!;
+    const reject = table.rejects[ud]!;
+    const ref = table.take(ud);
+    try {
+      if (sink !== null) sink(res, flags, false);
+      else this.settle(spec, res, flags, resolve, reject);
+    } finally {
+      // After the settling: an await loop's next op is then queued before the wake-up looks at the count.
+      table.unref(ref);
+    }
   }
 }

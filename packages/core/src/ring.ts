@@ -27,6 +27,7 @@ import {
 import { prepRw, setOpFlags } from './sqe';
 import { BufferTable, FileTable, registerEventfd, unregisterEventfd } from './register';
 import { adopt, release } from './thread';
+import { loadAcquire, storeRelease } from './order';
 import { microtask, throwLater } from './tick';
 import { Wakeup } from './wakeup';
 import { constants } from 'node:os';
@@ -263,7 +264,7 @@ export class Ring implements Disposable {
     const m = this.#m;
     for (let t = start; t !== this.#sqTail; t = (t + 1) >>> 0) {
       const ud = m.sqes.getUint32((t & m.sqMask) * SQE_SIZE + SQE.userData, true);
-      this.#table.ops[ud]?.spec.discard?.(-ECANCELED); // gives back what its prep took
+      this.#table.specs[ud]?.discard?.(-ECANCELED); // gives back what its prep took
       this.forget(ud);
       this.#pending--;
     }
@@ -288,8 +289,7 @@ export class Ring implements Disposable {
    * IOSQE_CQE_SKIP_SUCCESS whose chain has completed): frees its slot and memory.
    */
   forget(userData: number): void {
-    const op = this.#table.ops[userData];
-    if (op !== undefined) this.#table.remove(userData, op);
+    if (this.#table.specs[userData] !== undefined) this.#table.remove(userData);
   }
 
   /** Cancels one op by user_data; resolves with 0, or rejects with ENOENT / EALREADY as the kernel says. */
@@ -355,7 +355,7 @@ export class Ring implements Disposable {
 
   /** Asks the kernel to cancel op `ud` (ASYNC_CANCEL) without waiting for its answer; the op's own CQE still comes. */
   abort(ud: number): void {
-    if (this.#closed || this.#table.ops[ud] === undefined) return;
+    if (this.#closed || this.#table.specs[ud] === undefined) return;
     this.#reserve(1);
     this.#prepare(
       {
@@ -382,12 +382,12 @@ export class Ring implements Disposable {
       if (!(this.setupFlags & IORING_SETUP_SQPOLL) || spins > 1_000_000) {
         throw uringError('ERR_URING_SQ_FULL', 'the submission queue is full and the kernel did not consume it');
       }
-      this.#n.enter(this.fd, 0, 0, IORING_ENTER_SQ_WAKEUP | 4 /* IORING_ENTER_SQ_WAIT */, 0, 0);
+      this.#n.submit(this.fd, 0, IORING_ENTER_SQ_WAKEUP | 4 /* IORING_ENTER_SQ_WAIT */);
     }
   }
 
   #sqFree(): number {
-    return this.sqEntries - (this.#sqTail - Atomics.load(this.#m.sq, this.#m.sqHead));
+    return this.sqEntries - (this.#sqTail - loadAcquire(this.#m.sq, this.#m.sqHead));
   }
 
   #prepare(
@@ -433,19 +433,21 @@ export class Ring implements Disposable {
   #submitPending(): void {
     const m = this.#m;
     if (this.#pending === 0) return;
-    // Release: the SQE bytes must be visible before the kernel sees the new tail.
-    Atomics.store(m.sq, m.sqTail, this.#sqTail);
     this.#submissions++;
     if (this.setupFlags & IORING_SETUP_SQPOLL) {
+      // Seq-cst, a full barrier: the NEED_WAKEUP load must not pass this store (liburing's io_uring_smp_mb).
+      Atomics.store(m.sq, m.sqTail, this.#sqTail);
       this.#pending = 0;
       if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_NEED_WAKEUP) {
-        this.#n.enter(this.fd, 0, 0, IORING_ENTER_SQ_WAKEUP, 0, 0);
+        this.#n.submit(this.fd, 0, IORING_ENTER_SQ_WAKEUP);
       }
       return;
     }
+    // Release: the SQE bytes must be visible before the kernel sees the new tail.
+    storeRelease(m.sq, m.sqTail, this.#sqTail);
     for (let tries = 0; this.#pending > 0; tries++) {
       // Submit only: under DEFER_TASKRUN the reaper runs the deferred work, all of it (see Reaper).
-      const rc = this.#n.enter(this.fd, this.#pending, 0, 0, 0, 0);
+      const rc = this.#n.submit(this.fd, this.#pending, 0);
       if (rc >= 0) {
         this.#pending -= Math.min(rc, this.#pending);
         if (rc === 0) break;
@@ -503,11 +505,11 @@ export class Ring implements Disposable {
     } finally {
       this.#closed = true;
       this.#reaper.stop();
-      this.#table.clear((op) => {
-        abandoned.push(op.spec.keep);
+      this.#table.clear((spec, sink, reject) => {
+        abandoned.push(spec.keep);
         try {
-          if (op.sink !== null) op.sink(-ECANCELED, 0, false);
-          else op.reject!(closedError());
+          if (sink !== null) sink(-ECANCELED, 0, false);
+          else reject!(closedError());
         } catch {
           // a sink that throws must not stop the others from settling
         }
@@ -595,6 +597,3 @@ export function unavailableError(): Error | undefined {
     return err as Error;
   }
 }
-
-/** A system error for a kernel result, for ops that complete by hand. */
-export { systemError };

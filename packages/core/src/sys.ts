@@ -5,7 +5,7 @@
  */
 import koffi from 'koffi';
 import { readFileSync } from 'node:fs';
-import { SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from './uapi';
+import { IORING_ENTER_GETEVENTS, SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from './uapi';
 
 /** What koffi gives for a native pointer. */
 export type Pointer = bigint;
@@ -18,6 +18,11 @@ export interface Native {
    * none, see `address`) whose memory the caller keeps alive.
    */
   enter(fd: number, toSubmit: number, minComplete: number, flags: number, arg: number, argSize: number): number;
+  /**
+   * io_uring_enter(fd, toSubmit, 0, flags) with no IORING_ENTER_GETEVENTS in `flags`: the kernel then
+   * reads neither arg nor argsz, so they are not passed (two conversions fewer, ~60 ns a call).
+   */
+  submit(fd: number, toSubmit: number, flags: number): number;
   /** io_uring_register(fd, opcode, arg, nrArgs): result or -1. */
   register(fd: number, opcode: number, arg: Uint8Array | Pointer | null, nrArgs: number): number;
   mmap(length: number, fd: number, offset: number): Pointer;
@@ -113,6 +118,7 @@ function load(): Native {
   // ~80 ns, and a call per op is the floor of a serial await loop (~210 ns here against 310 ns for
   // uint32_t and void * arguments).
   const enter = libc.func('long syscall(long number, long fd, long toSubmit, long minComplete, long flags, long arg, long argSize)');
+  const submit = libc.func('long syscall(long number, long fd, long toSubmit, long minComplete, long flags)');
   const register = libc.func('long syscall(long number, int fd, uint32_t opcode, void *arg, uint32_t nrArgs)');
   const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)');
   const munmap = libc.func('int munmap(void *addr, size_t length)');
@@ -212,6 +218,10 @@ function load(): Native {
   return {
     setup: (entries, params) => Number(syscall(SYS_io_uring_setup, 'uint32_t', entries, 'void *', params)),
     enter: (fd, toSubmit, minComplete, flags, arg, argSize) => enter(SYS_io_uring_enter, fd, toSubmit, minComplete, flags, arg, argSize) as number,
+    submit: (fd, toSubmit, flags) =>
+      (flags & IORING_ENTER_GETEVENTS
+        ? enter(SYS_io_uring_enter, fd, toSubmit, 0, flags, 0, 0)
+        : submit(SYS_io_uring_enter, fd, toSubmit, 0, flags)) as number,
     register: (fd, opcode, arg, nrArgs) => Number(register(SYS_io_uring_register, fd, opcode, arg, nrArgs)),
     mmap: (length, fd, offset) => {
       const p = mmap(null, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset) as Pointer;
