@@ -19,11 +19,12 @@ export class Wakeup {
   #hops = 0;
   #closed = false;
   /**
-   * Applies #want two microtasks after it changed: the promise reactions a
-   * completion queued run first, so an await loop that ends one op and starts
-   * the next never flips the handle (a uv_ref through koffi is not free).
-   * Microtasks all run before the loop goes on, so an idle ring still lets the
-   * process exit.
+   * Applies #want once it has stayed put for two microtask turns: the promise
+   * reactions a completion queued run first, so an await loop that ends one op
+   * and starts the next never flips the handle (a uv_ref through koffi is not
+   * free), even when each op completes inline in the flush that submitted it
+   * (every change restarts the count). Microtasks all run before the loop goes
+   * on, so an idle ring still lets the process exit.
    */
   readonly #sync = () => {
     if (--this.#hops > 0) return void resolved.then(this.#sync);
@@ -52,7 +53,11 @@ export class Wakeup {
   /** Whether the loop should stay alive for this ring (applied shortly: see #sync). */
   ref(want: boolean): void {
     this.#want = want;
-    if (this.#hops > 0) return;
+    if (this.#hops > 0) {
+      this.#hops = 2;
+      return;
+    }
+    if (want === this.#refd) return;
     this.#hops = 2;
     void resolved.then(this.#sync);
   }
