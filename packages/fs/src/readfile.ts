@@ -1,10 +1,10 @@
 /**
  * readFile and writeFile as linked chains. A small file is one trip to the
- * kernel: OPENAT into a fixed-file slot, then READ from that slot, hardlinked
- * (a short read must not cancel what follows). The CLOSE of the slot rides in
- * the next submission, and a STATX of the path rides in the same one (see
- * SizeProbe). A larger file is then read in a few big requests sized by the
- * opened file's own fstat, not one per 64 KiB.
+ * kernel: OPENAT into a fixed-file slot, then a READ from that slot and a
+ * 1-byte READ after it that finds the end, hardlinked (a short read must not
+ * cancel what follows). The CLOSE of the slot rides in the next submission. A
+ * larger file is then read in a few big requests sized by the opened file's
+ * own fstat, not one per 64 KiB.
  */
 import { addressOf, op, Opcode, sqe, systemError, uapi, type OpSpec, type Ring } from '@uring/core';
 import fs from 'node:fs';
@@ -24,6 +24,8 @@ const FIRST_CHUNK = 64 * 1024;
 const firstChunks: Buffer[] = [];
 const KEEP_CHUNKS = 64;
 const takeChunk = () => firstChunks.pop() ?? Buffer.allocUnsafeSlow(FIRST_CHUNK);
+/** The first READ's length: the chunk's last byte is for the READ that looks for the end (see EndRead). */
+const HEAD = FIRST_CHUNK - 1;
 const giveChunk = (b: Buffer) => {
   if (firstChunks.length < KEEP_CHUNKS) firstChunks.push(b);
 };
@@ -89,59 +91,62 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const STATX_TYPE = 0x1;
 const STATX_SIZE = 0x200;
-/** A regular file's size from a raw struct statx; -1 for anything else (a FIFO, a device). */
-const regularSize = (v: DataView, at: number) => ((v.getUint16(at + 28, true) & S_IFMT) === S_IFREG ? v.getUint32(at + 40, true) + v.getUint32(at + 44, true) * 4294967296 : -1);
 
-const noop = () => {};
+/** preadv2's flag: fail with EAGAIN rather than wait (io_uring then does not hand the read to a worker either). */
+const RWF_NOWAIT = 0x8;
 
-/**
- * The STATX(path) submitted just before a small-file read's chain, in the
- * same trip but not linked to it: it says whether a first read shorter than
- * the chunk is the whole file (a regular file whose size it reached) or not
- * (a FIFO, a pipe, /dev/stdin, a procfs file of size 0, a file replaced
- * meanwhile). Never fails: an error, or a result that comes after the READ's,
- * is "unknown" and the READ reads on (the OPENAT reports a real error).
- */
-class SizeProbe implements OpSpec<void> {
-  readonly opcode = Opcode.STATX;
-  readonly syscall = 'statx';
-  readonly inner: OpSpec<number>;
-  /** The regular file's size, or -1. */
-  size = -1;
-  constructor(path: string) {
-    this.inner = op.statxWith(path, regularSize, { mask: STATX_TYPE | STATX_SIZE });
-  }
-  get keep() {
-    return this.inner.keep;
-  }
+/** prepRw for a READ at the file's own position (offset -1), without setU64's BigInt path for a negative. */
+function prepReadAtPosition(v: DataView, o: number, slot: number, addr: number, len: number): void {
+  sqe.prepRw(v, o, Opcode.READ, slot, addr, len, 0);
+  v.setInt32(o + uapi.SQE.off, -1, true);
+  v.setInt32(o + uapi.SQE.off + 4, -1, true);
+}
+
+/** The first READ of a small-file read: HEAD bytes from the slot the OPENAT filled, at the file position (as Node reads). */
+class HeadRead implements OpSpec<void> {
+  readonly opcode = Opcode.READ;
+  readonly syscall = 'read';
+  readonly sqeFlags = uapi.IOSQE_FIXED_FILE;
+  /** The CQE's result (steps of a chain complete in order; the last step reads it). */
+  res = 0;
+  constructor(
+    readonly slot: number,
+    readonly chunk: Buffer,
+  ) {}
   prep(v: DataView, o: number): void {
-    this.inner.prep(v, o);
+    prepReadAtPosition(v, o, this.slot, addressOf(this.chunk), HEAD);
   }
-  complete(res: number, flags: number): void {
-    try {
-      this.size = this.inner.complete!(res, flags);
-    } catch {
-      this.size = -1;
-    }
+  complete(res: number): void {
+    this.res = res;
   }
   discard(res: number): void {
-    this.inner.discard?.(res);
+    this.res = res;
   }
 }
 
 /**
- * The READ of a small-file read, from the fixed slot the OPENAT filled, into a
- * pooled 64 KiB chunk. Its completion is readFile's result: the bytes (or the
- * string), the OPENAT's error, or - when the chunk came back full - a promise
- * of the rest. A class, so a readFile allocates a handful of objects in all.
+ * The last step of a small-file read: a 1-byte READ at the file position,
+ * after the first READ's bytes, into the chunk's last byte. Its 0 says the
+ * first READ reached the end, for any kind of file (a FIFO, a pipe,
+ * /dev/stdin or a procfs file returns what it has so far; an inline read at
+ * a regular file's end costs less than a STATX, which io_uring always hands
+ * to an io-wq thread). RWF_NOWAIT: it never blocks (a FIFO with nothing in
+ * it says EAGAIN), so an abort that stopped the first READ, after which this
+ * step still starts (hardlinked), cannot leave it waiting. Anything but 0 (a
+ * byte; EAGAIN; EOPNOTSUPP where a file takes no RWF_NOWAIT; ECANCELED when
+ * a deadline's soft link from the first READ broke at its short read) means:
+ * read on, and the reads after it report any real error. Its completion is
+ * readFile's result: the bytes (or the string), the OPENAT's or READ's
+ * error, or a promise of the rest. Classes, so a readFile allocates a
+ * handful of objects in all.
  */
-class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
+class EndRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
   readonly opcode = Opcode.READ;
   readonly syscall = 'read';
   readonly sqeFlags = uapi.IOSQE_FIXED_FILE;
   readonly keep = takeChunk();
-  readonly probe: SizeProbe;
   readonly open: Recorded;
+  readonly head: HeadRead;
   constructor(
     readonly ring: Ring,
     readonly path: string,
@@ -151,12 +156,18 @@ class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
     /** Checked between the large requests of a file that fills the first chunk. */
     readonly signal: AbortSignal | undefined,
   ) {
-    this.probe = new SizeProbe(path);
     this.open = new Recorded(op.openat(path, flags, 0o666, { fileIndex: slot }), ring);
+    this.head = new HeadRead(slot, this.keep);
+  }
+
+  /** The chain, in order (hardlinked: a short read must not cancel what follows). */
+  get steps(): OpSpec<unknown>[] {
+    return [this.open, this.head, this];
   }
 
   prep(v: DataView, o: number): void {
-    sqe.prepRw(v, o, Opcode.READ, this.slot, addressOf(this.keep), FIRST_CHUNK, 0);
+    prepReadAtPosition(v, o, this.slot, addressOf(this.keep) + HEAD, 1);
+    sqe.setOpFlags(v, o, RWF_NOWAIT);
   }
 
   complete(res: number): Buffer | string | Promise<Buffer | string> {
@@ -166,15 +177,18 @@ class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
       this.ring.files.free(this.slot); // nothing was opened into it
       throw systemError(this.open.res, 'open', this.path);
     }
-    // A short read is the end only for a regular file whose size it reached (or at 0 bytes): a pipe returns what
-    // its writer has written so far. Otherwise read on (resolving with a promise adopts it).
-    if (res > 0 && (res === FIRST_CHUNK || res !== this.probe.size)) return this.#readOn(res);
+    const n = this.head.res;
+    if (n >= 0 && res !== 0) {
+      if (res > 0) chunk[n] = chunk[HEAD]!; // the byte after the first READ's
+      return this.#readOn(res > 0 ? n + 1 : n);
+    }
     closeSlot(this.ring, this.slot);
     try {
-      if (res < 0) throw systemError(res, 'read', readFileReadErrorHasPath ? this.path : undefined);
-      if (this.encoding !== null) return chunk.toString(this.encoding, 0, res);
-      const out = Buffer.allocUnsafe(res);
-      chunk.copy(out, 0, 0, res);
+      const err = n < 0 ? n : res;
+      if (err < 0) throw systemError(err, 'read', readFileReadErrorHasPath ? this.path : undefined);
+      if (this.encoding !== null) return chunk.toString(this.encoding, 0, n);
+      const out = Buffer.allocUnsafe(n);
+      chunk.copy(out, 0, 0, n);
       return out;
     } finally {
       giveChunk(chunk);
@@ -182,7 +196,7 @@ class FirstRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
   }
 
   discard(): void {
-    // Aborted or past a deadline: the slot is emptied and the chunk is free again.
+    // Aborted or past a deadline: the slot is emptied and the chunk is free again (this CQE comes after the head READ's).
     if (this.open.res >= 0) closeSlot(this.ring, this.slot);
     else this.ring.files.free(this.slot);
     giveChunk(this.keep);
@@ -219,8 +233,8 @@ async function openedSize(ring: Ring, slot: number): Promise<number> {
 }
 
 /**
- * readFile(path) in one trip: OPENAT into a fixed slot hardlinked to the first
- * READ, with no bookkeeping beyond the two specs; with a signal, through
+ * readFile(path) in one trip: OPENAT into a fixed slot hardlinked to the two
+ * READs (see EndRead), with no bookkeeping beyond the three specs; with a signal, through
  * runChain, which can cancel it. Undefined when the fixed-file table is full
  * (the caller takes the plain path).
  */
@@ -231,15 +245,10 @@ export function readSmallFile(ring: Ring, path: string, flags: number, encoding:
   } catch {
     return undefined;
   }
-  let read: FirstRead | undefined;
+  let read: EndRead | undefined;
   try {
-    read = new FirstRead(ring, path, slot, encoding, flags, signal);
-    // The probe goes in the same submission, just before the chain and not linked to it (a LINK_TIMEOUT
-    // after it would be one more step of the chain's): it is done first, so its result is in when the
-    // READ's is; should it come later, the READ just reads on.
-    ring.submit(read.probe).catch(noop);
-    const steps = [read.open, read];
-    return signal === undefined ? ring.submitLinked(steps, true) : runLinked(steps, true, chainOptions(ring, signal));
+    read = new EndRead(ring, path, slot, encoding, flags, signal);
+    return signal === undefined ? ring.submitLinked(read.steps, true) : runLinked(read.steps, true, chainOptions(ring, signal));
   } catch (err) {
     if (read) giveChunk(read.keep);
     ring.files.free(slot);
