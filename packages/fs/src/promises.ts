@@ -6,11 +6,11 @@
  */
 import fs from 'node:fs';
 import node from 'node:fs/promises';
-import { chain, op, runChain, sys, uapi, type Ring } from '@uring/core';
+import { op, uapi, type Ring } from '@uring/core';
 import { encodingOf, nextTurn, O_CLOEXEC, pendingSignal, parseFlags, parseMode, plainPath, statsFromRaw, throwIfAborted, toStats } from './compat';
 import { adoptNodeFileHandle, FileHandle } from './filehandle';
 import { readSmallFile, writeSmallFile } from './readfile';
-import { baseRing, chainOptions, kernelHas, ringOrNode } from './ring';
+import { baseRing, ringOrNode } from './ring';
 
 export const constants = fs.constants;
 
@@ -217,129 +217,7 @@ export function appendFile(path: fs.PathLike | FileHandle, data: unknown, option
   return write(path, data, options, 'a', node.appendFile);
 }
 
-const COPY_CHUNK = 256 << 10; // measured here: 256 KiB x 8 in flight beat 1 MiB blocks for new files
-const COPY_DEPTH = 8;
-
-/** copyFile as linked READ -> WRITE chains, COPYFILE_EXCL kept; errors as Node's ('copyfile', src -> dest). */
-export async function copyFile(src: fs.PathLike, dest: fs.PathLike, mode?: number): Promise<void> {
-  const f = fast(src);
-  const d = plainPath(dest);
-  if (!f || d === undefined || (mode !== undefined && (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 7 || mode & fs.constants.COPYFILE_FICLONE_FORCE))) {
-    return node.copyFile(src, dest, mode);
-  }
-  const [ring, s] = f;
-  const fail = (err: { errno?: number; code?: string }) => {
-    if (typeof err.errno !== 'number') throw err;
-    const e = new Error(`${err.code}: ${(err as Error).message.split(', ')[0]!.split(': ')[1]}, copyfile '${s}' -> '${d}'`) as Error & Record<string, unknown>;
-    Object.assign(e, { errno: err.errno, code: err.code, syscall: 'copyfile', path: s, dest: d });
-    throw e;
-  };
-  const inFd = await ring.submit(op.openat(s, fs.constants.O_RDONLY | O_CLOEXEC)).catch(fail);
-  let outFd = -1;
-  try {
-    const st = await ring.submit(op.statx('', { dirfd: inFd, flags: uapi.AT_EMPTY_PATH })).catch(fail);
-    const excl = (mode ?? 0) & fs.constants.COPYFILE_EXCL ? fs.constants.O_EXCL : 0;
-    // As libuv does: no O_TRUNC until we know the destination is not the source itself.
-    // Opened without the call's deadline and signal, so that we know whether it was opened (and must be removed on failure).
-    outFd = await baseRing(ring).submit(op.openat(d, fs.constants.O_WRONLY | fs.constants.O_CREAT | excl | O_CLOEXEC, st.mode & 0o7777)).catch(fail);
-    const dst = await ring.submit(op.statx('', { dirfd: outFd, flags: uapi.AT_EMPTY_PATH })).catch(fail);
-    if (dst.ino === st.ino && dst.devMajor === st.devMajor && dst.devMinor === st.devMinor) return;
-    fs.ftruncateSync(outFd, 0);
-    fs.fchmodSync(outFd, st.mode & 0o7777);
-    if ((st.mode & 0o170000) === 0o040000) {
-      // libuv's order: the destination is opened (EEXIST comes first), truncated and chmod'ed, then the copy fails and it is removed.
-      await ring.submit(op.close(outFd));
-      outFd = -1;
-      await ring.submit(op.unlinkat(d)).catch(() => {});
-      fail({ errno: -21, code: 'EISDIR', message: 'EISDIR: illegal operation on a directory' } as never);
-    }
-    const size = Number(st.size);
-    if (kernelHas('PIPE')) return await spliceCopy(ring, inFd, outFd, size, fail);
-    // COPY_DEPTH linked read->write pairs in flight, each on its own buffer.
-    const bufs = Array.from({ length: COPY_DEPTH }, () => Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(size, 1))));
-    let next = 0;
-    const worker = async (buf: Buffer) => {
-      while (next < size) {
-        const at = next;
-        const len = Math.min(buf.length, size - at);
-        next += len;
-        const view = buf.subarray(0, len);
-        const [r, w] = (await runChain(chain(op.read(inFd, view, at), op.write(outFd, view, at)), chainOptions(ring)).catch((err) => {
-          fail(err.cause ?? err);
-          return [0, 0];
-        })) as number[];
-        if (r !== len || w !== len) fail({ errno: -5, code: 'EIO', message: 'EIO: i/o error' } as never);
-      }
-    };
-    await allWorkers(bufs.map((buf) => worker(buf).catch((err) => { next = size; throw err; })));
-  } catch (err) {
-    // As libuv does: a copy that failed once the destination was opened removes it
-    // (on the base ring: this cleanup outlives the call's deadline and signal).
-    if (outFd >= 0) {
-      const fd = outFd;
-      outFd = -1;
-      await ring.submit(op.close(fd));
-      await baseRing(ring).submit(op.unlinkat(d)).catch(() => {});
-    }
-    throw err;
-  } finally {
-    const closes = [ring.submit(op.close(inFd))];
-    if (outFd >= 0) closes.push(ring.submit(op.close(outFd)));
-    await Promise.all(closes);
-  }
-}
-
-/**
- * copyFile's bytes through the kernel only: each of SPLICE_DEPTH workers has
- * a pipe of SPLICE_CHUNK bytes and moves a chunk with SPLICE file -> pipe
- * linked to SPLICE pipe -> file. Copying a page-cached 256 MiB file here:
- * ~4-5 GB/s, where read/write chains through a buffer made ~2 and Node's
- * copy_file_range ~3-4.
- */
-const SPLICE_CHUNK = 1 << 20;
-const SPLICE_DEPTH = 4;
-
-async function spliceCopy(ring: Ring, inFd: number, outFd: number, size: number, fail: (err: { errno?: number; code?: string }) => never): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    const [pr, pw] = await ring.submit(op.pipe()).catch(fail);
-    try {
-      // A pipe holds 64 KiB unless asked; a smaller one only means shorter moves.
-      sys().setPipeSize(pw, SPLICE_CHUNK);
-      while (next < size) {
-        const at = next;
-        const len = Math.min(SPLICE_CHUNK, size - at);
-        next += len;
-        for (let done = 0; done < len; ) {
-          // A short first move cancels the linked second one: what it left in the pipe is moved on its own.
-          const [moved, written] = (await runChain(chain(op.splice(inFd, at + done, pw, -1, len - done), op.splice(pr, -1, outFd, at + done, len - done)), chainOptions(ring)).catch(
-            (err: { code?: string; step?: number; results?: unknown[]; cause?: Error }) => {
-              if (err.code === 'ERR_URING_CHAIN' && err.step === 1 && (err.cause as { code?: string }).code === 'ECANCELED') return [err.results![0], 0];
-              return fail((err.cause ?? err) as { errno?: number; code?: string });
-            },
-          )) as number[];
-          if (moved === 0) fail({ errno: -5, code: 'EIO', message: 'EIO: i/o error' } as never); // the source shrank under us
-          for (let w = written!; w < moved!; ) w += await ring.submit(op.splice(pr, -1, outFd, at + done + w, moved! - w)).catch(fail);
-          done += moved!;
-        }
-      }
-    } finally {
-      await Promise.all([ring.submit(op.close(pr)), ring.submit(op.close(pw))]);
-    }
-  };
-  const workers = Math.min(SPLICE_DEPTH, Math.max(1, Math.ceil(size / SPLICE_CHUNK)));
-  await allWorkers(Array.from({ length: workers }, () => worker().catch((err) => { next = size; throw err; })));
-}
-
-/**
- * Waits for every copy worker, even after one failed (and the others were told
- * to stop): they have ops in the kernel on the same fds, which the caller
- * closes next. Then the first failure rejects.
- */
-async function allWorkers(workers: Promise<void>[]): Promise<void> {
-  const failed = (await Promise.allSettled(workers)).find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-}
+export { copyFile } from './copy';
 
 // Calls io_uring has no op for: Node's own.
 export const access = node.access;

@@ -10,6 +10,7 @@ import { addressOf, op, Opcode, sqe, systemError, uapi, type OpSpec, type Ring }
 import fs from 'node:fs';
 import node from 'node:fs/promises';
 import { constants } from 'node:os';
+import { CHUNK, giveChunk, takeChunk } from './chunks';
 import { fileTooLarge, IO_MAX_LENGTH, O_CLOEXEC, nextTurn, throwIfAborted } from './compat';
 import { allocLarge, LARGE } from './large';
 import { nodeLine } from './node';
@@ -19,16 +20,9 @@ const { EINVAL, ECANCELED } = constants.errno;
 const { readFileReadErrorHasPath } = nodeLine;
 
 /** The first read: most files fit, and one that fills it is read on in large requests. */
-const FIRST_CHUNK = 64 * 1024;
-/** First-read buffers to reuse (a fresh 64 KiB per readFile made garbage collection the bottleneck), at most this many kept. */
-const firstChunks: Buffer[] = [];
-const KEEP_CHUNKS = 64;
-const takeChunk = () => firstChunks.pop() ?? Buffer.allocUnsafeSlow(FIRST_CHUNK);
+const FIRST_CHUNK = CHUNK;
 /** The first READ's length: the chunk's last byte is for the READ that looks for the end (see EndRead). */
 const HEAD = FIRST_CHUNK - 1;
-const giveChunk = (b: Buffer) => {
-  if (firstChunks.length < KEEP_CHUNKS) firstChunks.push(b);
-};
 
 /** Empties a fixed-file slot, then hands it back to the allocator. */
 class CloseSlot implements OpSpec<void | Promise<void>> {
