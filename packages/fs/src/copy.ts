@@ -37,7 +37,7 @@ const EISDIR: Failure = { errno: -21, code: 'EISDIR', message: 'EISDIR: illegal 
 /** What a chain's failure means for the call: the failing step's error (an AbortError or ETIMEDOUT stands as it is). */
 const stepError = (err: Failure & { cause?: Failure }): Failure => (err.code === 'ERR_URING_CHAIN' ? err.cause! : err);
 
-/** copyFile, COPYFILE_EXCL kept, COPYFILE_FICLONE as a plain copy (as libuv falls back); errors as Node's ('copyfile', src -> dest). */
+/** copyFile, COPYFILE_EXCL kept, COPYFILE_FICLONE on the ring as a plain copy (as libuv falls back); errors as Node's ('copyfile', src -> dest). */
 export async function copyFile(src: fs.PathLike, dest: fs.PathLike, mode?: number): Promise<void> {
   const ring = ringOrNode();
   const s = ring && plainPath(src);
@@ -45,7 +45,8 @@ export async function copyFile(src: fs.PathLike, dest: fs.PathLike, mode?: numbe
   if (!s || d === undefined || (mode !== undefined && (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 7 || mode & fs.constants.COPYFILE_FICLONE_FORCE))) {
     return node.copyFile(src, dest, mode);
   }
-  if (baseRing(ring) === ring && belowSplice(s)) return node.copyFile(src, dest, mode);
+  // A plain call asking for a reflink (COPYFILE_FICLONE) is Node's too: libuv tries the FICLONE ioctl first.
+  if (baseRing(ring) === ring && ((mode ?? 0) & fs.constants.COPYFILE_FICLONE || belowSplice(s))) return node.copyFile(src, dest, mode);
   const fail: Fail = (err) => {
     if (typeof err.errno !== 'number') throw err;
     const e = new Error(`${err.code}: ${err.message!.split(', ')[0]!.split(': ')[1]}, copyfile '${s}' -> '${d}'`) as Error & Record<string, unknown>;
