@@ -3,14 +3,24 @@
  * one at a time in call order, so a short send never interleaves with the
  * next one. A send is a SEND (a gathered one a SENDMSG) whose CQEs come to one
  * sink the outbox keeps; a short send goes on from where it stopped, so a
- * caller only ever hears of every byte sent or of an error. All a send
- * allocates is its spec (and the promise, for the promise form): an echo
- * server sends as often as it receives.
+ * caller only ever hears of every byte sent or of an error.
+ *
+ * Since only one send is in the kernel at a time, its SQE is written from one
+ * spec per connection, refilled for each send, and a gathered send's msghdr
+ * and iovecs live in one small buffer per connection whose address is looked
+ * up once: a send allocates nothing here but the caller's promise (an echo
+ * server sends as often as it receives; node:http gathers a header and a body).
+ * MSG_WAITALL has the kernel finish a short stream send itself (Linux 5.19+).
  */
 import { constants } from 'node:os';
-import { completeDefault, op, type CqeSink, type OpSpec, type Ring } from '@uring/core';
+import { addressOf, completeDefault, op, Opcode, sqe, sys, type CqeSink, type OpSpec, type Ring } from '@uring/core';
 
 const { ECANCELED } = constants.errno;
+const SEND_FLAGS = op.MSG_NOSIGNAL | op.MSG_WAITALL;
+/** A gathered send of more chunks than this builds its msghdr for the one send (op.sendmsg). */
+const GATHER_MAX = 8;
+const MSGHDR_SIZE = 56;
+const IOVEC_SIZE = 16;
 
 export interface OutboxOwner {
   readonly ring: Ring;
@@ -49,6 +59,24 @@ function rest(p: Payload, sent: number): Payload {
   return left;
 }
 
+/** The connection's SEND or SENDMSG SQE, refilled for each send (the outbox keeps the bytes alive meanwhile). */
+class SendSpec implements OpSpec<number> {
+  opcode: number = Opcode.SEND;
+  syscall = 'write';
+  readonly #fd: number;
+  addr = 0;
+  len = 0;
+
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  prep(v: DataView, o: number): void {
+    sqe.prepRw(v, o, this.opcode, this.#fd, this.addr, this.len, 0);
+    sqe.setOpFlags(v, o, SEND_FLAGS);
+  }
+}
+
 export class Outbox {
   readonly #owner: OutboxOwner;
   readonly #waiting: Waiting[] = [];
@@ -58,8 +86,13 @@ export class Outbox {
   #length = 0;
   #sent = 0;
   #zeroCopy = false;
-  #spec: OpSpec<number> | null = null;
+  /** The SEND_ZC spec in flight (zero-copy sends are built per send: they complete twice). */
+  #zcSpec: OpSpec<number> | null = null;
   #settle: Settle | null = null;
+  #spec: SendSpec | null = null;
+  /** msghdr then GATHER_MAX iovecs, and its address. */
+  #gather: DataView | null = null;
+  #gatherAt = 0;
 
   constructor(owner: OutboxOwner) {
     this.#owner = owner;
@@ -102,25 +135,64 @@ export class Outbox {
     if (this.#sent === this.#length) return this.#finish(undefined);
     if (o.closed) return this.#finish(o.failure(-ECANCELED, 'write'));
     const left = this.#sent === 0 ? this.#bytes! : rest(this.#bytes!, this.#sent);
-    const zc = { zeroCopy: this.#zeroCopy };
     try {
-      this.#spec = Array.isArray(left) ? (left.length === 1 ? op.send(o.fd, left[0]!, 0, zc) : op.sendmsg(o.fd, left, undefined, 0, zc)) : op.send(o.fd, left, 0, zc);
-      o.ring.start(this.#spec, this.#onCqe);
+      if (this.#zeroCopy) {
+        const zc = { zeroCopy: true };
+        this.#zcSpec = Array.isArray(left) ? op.sendmsg(o.fd, left, undefined, SEND_FLAGS, zc) : op.send(o.fd, left, SEND_FLAGS, zc);
+        o.ring.start(this.#zcSpec, this.#onCqe);
+        return;
+      }
+      const spec = (this.#spec ??= new SendSpec(o.fd));
+      if (!Array.isArray(left) || left.length === 1) {
+        const b = Array.isArray(left) ? left[0]! : left;
+        spec.opcode = Opcode.SEND;
+        spec.addr = addressOf(b);
+        spec.len = b.byteLength;
+      } else if (left.length <= GATHER_MAX) {
+        spec.opcode = Opcode.SENDMSG;
+        spec.addr = this.#fillGather(left);
+        spec.len = 1;
+      } else {
+        o.ring.start(op.sendmsg(o.fd, left, undefined, SEND_FLAGS), this.#onCqe);
+        return;
+      }
+      o.ring.start(spec, this.#onCqe);
     } catch (err) {
       this.#finish(err);
     }
   }
 
-  readonly #onCqe: CqeSink = (res, flags, more) => {
-    const spec = this.#spec!;
-    if (more) return spec.more?.(res, flags); // SEND_ZC: the count comes first, the buffer is free at the last CQE
-    let n: number;
-    try {
-      n = completeDefault(spec, res, flags);
-    } catch (err) {
-      return this.#finish(this.#owner.failure((err as { errno: number }).errno, Array.isArray(this.#bytes) ? 'writev' : 'write'));
+  /** Writes the msghdr and iovecs for `chunks` into this connection's gather buffer; returns the msghdr's address. */
+  #fillGather(chunks: Uint8Array[]): number {
+    let v = this.#gather;
+    if (v === null) {
+      const mem = Buffer.alloc(MSGHDR_SIZE + GATHER_MAX * IOVEC_SIZE);
+      this.#gatherAt = Number(sys().address(mem));
+      v = this.#gather = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
+      sqe.setU64(v, 16, this.#gatherAt + MSGHDR_SIZE); // msg_iov; msg_name and msg_control stay null
     }
-    this.#sent += n;
+    sqe.setU64(v, 24, chunks.length); // msg_iovlen
+    for (let i = 0; i < chunks.length; i++) {
+      const b = chunks[i]!;
+      sqe.setU64(v, MSGHDR_SIZE + i * IOVEC_SIZE, addressOf(b));
+      sqe.setU64(v, MSGHDR_SIZE + i * IOVEC_SIZE + 8, b.byteLength);
+    }
+    return this.#gatherAt;
+  }
+
+  readonly #onCqe: CqeSink = (res, flags, more) => {
+    const zc = this.#zcSpec;
+    if (zc !== null) {
+      if (more) return zc.more?.(res, flags); // SEND_ZC: the count comes first, the buffer is free at the last CQE
+      try {
+        res = completeDefault(zc, res, flags);
+      } catch (err) {
+        res = (err as { errno: number }).errno;
+      }
+      this.#zcSpec = null;
+    }
+    if (res < 0) return this.#finish(this.#owner.failure(res, Array.isArray(this.#bytes) ? 'writev' : 'write'));
+    this.#sent += res;
     this.#sendRest();
   };
 
@@ -128,7 +200,7 @@ export class Outbox {
     const settle = this.#settle!;
     const sent = this.#sent;
     this.#bytes = null;
-    this.#spec = null;
+    this.#zcSpec = null;
     this.#settle = null;
     if (err === undefined) settle.resolve(sent);
     else settle.reject(err);

@@ -14,8 +14,6 @@ import type { Connection, Sink } from './connection';
 import type { Settle } from './outbox';
 
 const ENOTCONN = 'ENOTCONN';
-/** Up to this many bytes, a corked batch is concatenated and sent as one buffer. */
-const SMALL_BATCH = 4096;
 
 export interface SocketOptions {
   /** Keep the writable side open after the peer's EOF (net.Socket's option; default false). */
@@ -111,10 +109,8 @@ export class Socket extends Duplex {
   override _writev(chunks: Chunk[], cb: WriteCallback): void {
     this.#writeCb = cb;
     this.#timer?.refresh();
-    let total = 0;
-    for (const c of chunks) total += c.chunk.length;
-    // A small batch is cheaper copied into one SEND than described to the kernel as an iovec array.
-    const data = chunks.length === 1 ? chunks[0]!.chunk : total <= SMALL_BATCH ? Buffer.concat(chunks.map((c) => c.chunk), total) : chunks.map((c) => c.chunk);
+    // No copy: the outbox describes the chunks to the kernel in its per-connection iovecs.
+    const data = chunks.length === 1 ? chunks[0]!.chunk : chunks.map((c) => c.chunk);
     this.connection.write(data, this.#settle);
   }
 

@@ -118,6 +118,28 @@ describe('@uring/net', () => {
     server.close();
   });
 
+  it('gathered sends of 1 to 20 buffers (empty ones among them, some larger than the socket buffer), queued back to back, arrive whole and in order', async () => {
+    const got = [];
+    let received = 0;
+    const server = net.createServer((s) => s.on('data', (d) => { got.push(d); received += d.length; }));
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const conn = await connect({ host: '127.0.0.1', port: server.address().port });
+    const expected = [];
+    const sends = [];
+    for (let i = 0; i < 60; i++) {
+      const parts = Array.from({ length: 1 + (i % 20) }, (_, k) => Buffer.alloc(k % 5 === 3 ? 0 : i % 7 === 6 && k === 0 ? 2 << 20 : 1 + ((i * 31 + k * 17) % 3000), (i * 7 + k) % 251));
+      expected.push(...parts);
+      sends.push(conn.sendmsg(parts));
+    }
+    const counts = await Promise.all(sends);
+    const total = expected.reduce((a, p) => a + p.length, 0);
+    expect(counts.reduce((a, n) => a + n, 0)).to.equal(total);
+    while (received < total) await settle();
+    expect(Buffer.concat(got).equals(Buffer.concat(expected))).to.equal(true);
+    await conn.close();
+    server.close();
+  });
+
   it('send (plain, zero-copy, many at once), sendmsg and recvmsg keep every byte in call order', async () => {
     let received = Buffer.alloc(0);
     let peer;
