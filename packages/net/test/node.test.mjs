@@ -85,8 +85,10 @@ describe('Node modules on ring sockets', () => {
     expect(socket.bytesRead).to.equal(5);
     const events = [];
     for (const e of ['end', 'finish', 'close']) socket.on(e, () => events.push(e));
+    const clientEnded = once(client, 'end'); // our data, then our FIN, reach the client after our close
     client.end();
     await once(socket, 'close');
+    await clientEnded;
     expect(Buffer.concat(got).toString()).to.equal('abcdef');
     expect(socket.bytesWritten).to.equal(6);
     expect(events).to.deep.equal(['end', 'finish', 'close']); // allowHalfOpen false: the peer's EOF ends ours too
