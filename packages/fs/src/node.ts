@@ -55,8 +55,11 @@ type Load = (url: string, context: { conditions?: readonly string[] }, next: (ur
 export const moduleHooks = {
   /** process.getBuiltinModule (Node 20.16, 22.3 on). */
   getBuiltinModule: (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule,
-  /** module.registerHooks, in-thread hooks (Node 22.15 on; module.register is deprecated from 26). */
-  registerHooks: (Module as { registerHooks?: (hooks: { resolve: Resolve; load: Load }) => void }).registerHooks,
+  /**
+   * module.registerHooks, in-thread hooks, used from Node 24 on (module.register is deprecated from 26). Node 22
+   * has them from 22.15, but there they deadlock a loader-thread hook that waits for the main thread (tap's mocks).
+   */
+  registerHooks: major >= 24 ? (Module as { registerHooks?: (hooks: { resolve: Resolve; load: Load }) => void }).registerHooks : undefined,
   /** module.register, hooks on the loader thread (Node 20.6 on). */
   register: (Module as { register?: (url: string | URL, options: { data: unknown }) => void }).register,
 };

@@ -71,7 +71,7 @@ function install(): void {
   // ESM's `import { promises } from 'fs'` reads a copy of the exports: bring it up to date.
   Module.syncBuiltinESMExports();
 
-  // ESM imports: in-thread hooks where Node has them (22.15 on; module.register is deprecated from 26), else hooks on the loader thread.
+  // ESM imports: in-thread hooks from Node 24 on (see moduleHooks in node.ts), else hooks on the loader thread.
   const target = pathToFileURL(path.join(__dirname, 'promises.mjs')).href;
   const rootURLs = roots.map((r) => pathToFileURL(r).href);
   // A module that is ours, for the load hook: other hooks (a test runner's mocks) may resolve 'fs/promises' to

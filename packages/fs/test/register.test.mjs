@@ -51,6 +51,25 @@ function makeApp() {
   w('late-hooks.mjs', `export async function resolve(specifier, context, next) {
       return /^(node:)?fs\\/promises$/.test(specifier) ? { url: 'node:fs/promises', shortCircuit: true } : next(specifier, context);
     }`);
+  // A loader whose resolve hook, on the loader thread, waits for an answer from the main thread (tap's mocks do):
+  // Node 22's in-thread hooks (module.registerHooks) beside it deadlock that wait; Node 24 and 26 deadlock it by themselves.
+  w('port-loader.mjs', `import { register } from 'node:module';
+    import { MessageChannel } from 'node:worker_threads';
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (id) => port1.postMessage(id));
+    port1.unref();
+    register(new URL('./port-hooks.mjs', import.meta.url), { data: { port: port2 }, transferList: [port2] });`);
+  w('port-hooks.mjs', `let port; let next = 0; const waiting = new Map();
+    export function initialize(data) {
+      port = data.port;
+      port.on('message', (id) => { waiting.get(id)(); waiting.delete(id); if (!waiting.size) port.unref(); });
+      port.unref();
+    }
+    export async function resolve(specifier, context, nextResolve) {
+      if (context.parentURL) await new Promise((resolve) => { const id = next++; waiting.set(id, resolve); port.ref(); port.postMessage(id); });
+      return nextResolve(specifier, context);
+    }`);
+  w('port-app.mjs', "const { readFile } = await import('node:fs/promises'); console.log(JSON.stringify(typeof readFile));");
   w('late-app.mjs', `import { createRequire } from 'node:module';
     import fsp from 'fs/promises'; import * as ns from 'fs/promises'; import nfsp from 'node:fs/promises';
     const ours = createRequire(import.meta.url)('@uring/fs/promises');
@@ -86,6 +105,17 @@ describe('@uring/fs/register', function () {
   it('a loader registered after ours that resolves fs/promises itself still hands out ours', async () => {
     const out = await run(dir, ['--no-warnings', '--import', '@uring/fs/register', '--import', './late-loader.mjs', 'late-app.mjs']);
     expect(out).to.deep.equal([true, true, true]);
+  });
+
+  it('a loader that waits on the main thread finishes (or not) as it does without ours', async () => {
+    // Both runs at once; each either prints within the window or is stopped (SIGTERM) and reports null.
+    const finish = (args) =>
+      new Promise((resolve) => execFile(process.execPath, ['--no-warnings', ...args], { cwd: dir, timeout: 15_000 }, (err, stdout) => resolve(err ? null : stdout.trim())));
+    const [ours, node] = await Promise.all([
+      finish(['--import', '@uring/fs/register', '--import', './port-loader.mjs', 'port-app.mjs']),
+      finish(['--import', './port-loader.mjs', 'port-app.mjs']),
+    ]);
+    expect(ours).to.equal(node);
   });
 
   it('a child process keeps Node\'s own unless asked', async () => {
