@@ -16,6 +16,8 @@
  */
 import { BufferRing, type Ring } from '@uring/core';
 
+/** A consumer (an iterator, a pipe) that holds this many received bytes lags: receiving pauses, and resumes below half of it. */
+export const HIGH_WATER = 256 * 1024;
 const BASE_GROUP = 0x4e54; // 'NT'
 const BASE = { entries: 128, size: 65536 };
 const MAX_BYTES = 32 << 20;

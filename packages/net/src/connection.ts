@@ -6,16 +6,15 @@
  */
 import { BufferRing, invalidArgType, observableClass, op, sockopt, type OpHandle, type Ring, type SocketAddress } from '@uring/core';
 import type { Observable } from 'rxjs';
-import { receiveBuffers, type ReceiveBuffers } from './buffers';
+import { HIGH_WATER, receiveBuffers, type ReceiveBuffers } from './buffers';
 import { netError, socketClosed } from './errors';
 import { Outbox, type Settle } from './outbox';
+import { Pipe } from './pipe';
 import { constants } from 'node:os';
 
 const { ENOBUFS, ECANCELED, EINVAL } = constants.errno;
 const TCP_KEEPIDLE = 4;
 const UNREF = { ref: false } as const;
-/** The iterator pauses receiving above this many buffered bytes, and resumes below half of it. */
-const HIGH_WATER = 256 * 1024;
 /**
  * Whether the kernel ends a multishot recv at a byte limit (Linux 6.17+).
  * With it, a backpressured consumer's receive takes at most 4 x HIGH_WATER per
@@ -211,6 +210,31 @@ export class Connection implements AsyncIterable<Buffer> {
   /** @internal Receiving again after the consumer lagged. */
   resume(): void {
     this.#resume();
+  }
+
+  /** @internal The consumer is gone (a pipe failed): receiving stops; what still arrives goes back to the ring. */
+  stopConsuming(): void {
+    this.#detach();
+  }
+
+  /**
+   * Sends everything received here to `dest` (this connection itself for an
+   * echo), like node:net's `socket.pipe(dest)`: no copy and no promise per
+   * chunk (each is a lent view of the receive buffer until its send is done),
+   * and receiving pauses while the destination lags. Resolves at EOF once all
+   * of it is sent, after half-closing `dest` (`end: false` leaves it open);
+   * rejects with the first receive or send error. Takes the place of data$
+   * and the iterators (one consumer at a time).
+   */
+  pipe(dest: Connection, options?: { end?: boolean }): Promise<void> {
+    if (!(dest instanceof Connection)) return Promise.reject(invalidArgType('dest', ['Connection'], dest));
+    const pipe = new Pipe(this, dest, options?.end !== false, receiveBuffers(this.ring));
+    try {
+      this.#attach(pipe);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return pipe.done;
   }
 
   /** `for await (const chunk of conn)`: receiving pauses while the consumer lags. */

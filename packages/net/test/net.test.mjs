@@ -105,6 +105,88 @@ describe('@uring/net', () => {
     await server.close();
   });
 
+  it('pipe(): an echo through conn.pipe(conn) keeps every byte in order, half-closes at EOF and gives its lent buffers back', async () => {
+    const server = await listen({ port: 0, host: '127.0.0.1' });
+    const port = server.address().port;
+    const piped = [];
+    const lentSeen = [];
+    let mode = 'pipe';
+    const sub = server.connections$.subscribe(async (conn) => {
+      if (mode === 'pipe') piped.push(conn.pipe(conn).then(() => 'done', (e) => e).finally(() => conn.close()));
+      else {
+        for await (const view of conn.views()) { lentSeen.push(view.buffer.byteLength); break; }
+        await conn.close();
+      }
+    });
+    const roundTrip = (data) => new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1');
+      const parts = [];
+      s.on('data', (d) => parts.push(d));
+      s.on('end', () => resolve(Buffer.concat(parts))); // the server's half-close after the last byte
+      s.on('error', reject);
+      s.end(data);
+    });
+    const big = crypto.randomBytes(8 << 20);
+    expect((await roundTrip(big)).equals(big)).to.equal(true);
+    const smalls = await Promise.all(Array.from({ length: 300 }, (_, i) => roundTrip(Buffer.alloc(70000, i))));
+    expect(smalls.every((b, i) => b.length === 70000 && b[0] === (i & 255) && b[69999] === (i & 255))).to.equal(true);
+    expect(await Promise.all(piped)).to.deep.equal(piped.map(() => 'done'));
+    // Had the pipes kept their views, the lender would be exhausted and every chunk a copy of its own.
+    mode = 'views';
+    await new Promise((resolve) => { const s = net.connect(port, '127.0.0.1', () => s.write('x')); s.on('close', resolve); });
+    expect(lentSeen[0]).to.be.at.least(1 << 20);
+    sub.unsubscribe();
+    await server.close();
+  });
+
+  it('pipe(): a proxy between two connections pauses receiving while its destination lags; every byte arrives', async () => {
+    const server = await listen({ port: 0, host: '127.0.0.1' });
+    const port = server.address().port;
+    const accepted = server.connections$.pipe(take(2), toArray());
+    const got = firstValueFrom(accepted);
+    const writer = await connect({ port, host: '127.0.0.1' });
+    await writer.send(Buffer.alloc(0));
+    const reader = await connect({ port, host: '127.0.0.1' });
+    const [from, to] = await got;
+    const proxied = from.pipe(to);
+    const big = crypto.randomBytes(64 << 20);
+    let sent = false;
+    const sending = writer.send(big).then(() => { sent = true; });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sent).to.equal(false); // the reader reads nothing: the proxy stopped taking, the writer's send waits
+    const parts = [];
+    let n = 0;
+    for await (const chunk of reader) { parts.push(chunk); if ((n += chunk.length) === big.length) break; }
+    await sending;
+    expect(Buffer.concat(parts).equals(big)).to.equal(true);
+    await writer.shutdown();
+    await proxied; // EOF from the writer: all sent, the reader's side half-closed
+    await Promise.all([writer.close(), reader.close(), from.close(), to.close()]);
+    await server.close();
+  });
+
+  it('pipe(): errors as Node: a reset source, a closed destination, a second consumer, a bad destination', async () => {
+    const server = await listen({ port: 0, host: '127.0.0.1' });
+    const port = server.address().port;
+    const conns = firstValueFrom(server.connections$.pipe(take(3), toArray()));
+    const a = net.connect(port, '127.0.0.1');
+    await new Promise((r) => a.on('connect', r));
+    const b = await connect({ port, host: '127.0.0.1' });
+    const c = await connect({ port, host: '127.0.0.1' });
+    const [sa, sb, sc] = await conns;
+    expect(await sa.pipe(42).catch((e) => e.code)).to.equal('ERR_INVALID_ARG_TYPE');
+    const reset = sa.pipe(sb).catch((e) => e);
+    expect(await sa.pipe(sc).catch((e) => e.code)).to.equal('ERR_URING_BUSY');
+    a.resetAndDestroy();
+    expect((await reset).code).to.equal('ECONNRESET');
+    await sc.close();
+    const closed = sb.pipe(sc).catch((e) => e);
+    await b.send('into a closed destination');
+    expect((await closed).code).to.equal('ERR_SOCKET_CLOSED');
+    await Promise.all([b.close(), c.close(), sa.close(), sb.close()]);
+    await server.close();
+  });
+
   it('a @uring/net client talks to a node:net server; EOF ends the iteration', async () => {
     const server = net.createServer((s) => s.end('from node'));
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
