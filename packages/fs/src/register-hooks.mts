@@ -1,7 +1,7 @@
 /**
  * The ESM half of @uring/fs/register (see register.ts): a resolve hook that
- * sends 'fs/promises' and 'node:fs/promises' to our ESM entry, except from
- * our own files.
+ * sends what resolves to node:fs/promises to our ESM entry, except from our
+ * own files.
  */
 let target = '';
 let roots: string[] = [];
@@ -18,11 +18,13 @@ export async function load(url: string, context: { conditions?: readonly string[
   return next(url, context);
 }
 
-type Next = (specifier: string, context: { parentURL?: string }) => Promise<unknown>;
+type Next = (specifier: string, context: { parentURL?: string }) => Promise<{ url: string }>;
 
+/** The hooks after ours answer first, so a mock of 'fs/promises' (its own URL) stays the mock. */
 export async function resolve(specifier: string, context: { parentURL?: string }, next: Next): Promise<unknown> {
-  if ((specifier === 'fs/promises' || specifier === 'node:fs/promises') && !roots.some((r) => context.parentURL?.startsWith(r))) {
+  const resolved = await next(specifier, context);
+  if (resolved.url === 'node:fs/promises' && !roots.some((r) => context.parentURL?.startsWith(r))) {
     return { url: target, format: 'module', shortCircuit: true };
   }
-  return next(specifier, context);
+  return resolved;
 }

@@ -82,11 +82,13 @@ function install(): void {
   if (typeof registerHooks === 'function') {
     registerHooks({
       resolve(specifier, context, next) {
+        // The hooks after ours answer first, so a mock of 'fs/promises' (its own URL) stays the mock.
         // (require() is the Module._load patch's: it gives the CommonJS object, not the ESM namespace.)
-        if (SPECIFIERS.has(specifier) && !context.conditions?.includes('require') && !rootURLs.some((r) => context.parentURL?.startsWith(r))) {
+        const resolved = next(specifier, context) as { url: string };
+        if (resolved.url === 'node:fs/promises' && !context.conditions?.includes('require') && !rootURLs.some((r) => context.parentURL?.startsWith(r))) {
           return { url: target, format: 'module', shortCircuit: true };
         }
-        return next(specifier, context);
+        return resolved;
       },
       load(url, context, next) {
         if (url === 'node:fs/promises' && !context.conditions?.includes('require')) return { format: 'module', source, shortCircuit: true };

@@ -70,6 +70,14 @@ function makeApp() {
       return nextResolve(specifier, context);
     }`);
   w('port-app.mjs', "const { readFile } = await import('node:fs/promises'); console.log(JSON.stringify(typeof readFile));");
+  // A mock loader (tap's t.mockImport works so) that sends 'fs/promises' to a module of its own: registered before ours,
+  // so ours asks it first when ours is flagged after it (`tap --node-arg=--import=@uring/fs/register`).
+  w('mock-loader.mjs', "import { register } from 'node:module'; register(new URL('./mock-hooks.mjs', import.meta.url));");
+  w('mock-hooks.mjs', `export async function resolve(specifier, context, next) {
+      return specifier === 'fs/promises' ? { url: new URL('./mock-fsp.mjs', import.meta.url).href, shortCircuit: true } : next(specifier, context);
+    }`);
+  w('mock-fsp.mjs', "export default 'mocked';");
+  w('mock-app.mjs', "import fsp from 'fs/promises'; import nfsp from 'node:fs/promises'; console.log(JSON.stringify([fsp, nfsp === (await import('@uring/fs/promises')).default]));");
   w('late-app.mjs', `import { createRequire } from 'node:module';
     import fsp from 'fs/promises'; import * as ns from 'fs/promises'; import nfsp from 'node:fs/promises';
     const ours = createRequire(import.meta.url)('@uring/fs/promises');
@@ -105,6 +113,11 @@ describe('@uring/fs/register', function () {
   it('a loader registered after ours that resolves fs/promises itself still hands out ours', async () => {
     const out = await run(dir, ['--no-warnings', '--import', '@uring/fs/register', '--import', './late-loader.mjs', 'late-app.mjs']);
     expect(out).to.deep.equal([true, true, true]);
+  });
+
+  it('a mock of fs/promises from a loader registered before ours stays the mock; the rest is ours', async () => {
+    const out = await run(dir, ['--no-warnings', '--import', './mock-loader.mjs', '--import', '@uring/fs/register', 'mock-app.mjs']);
+    expect(out).to.deep.equal(['mocked', true]);
   });
 
   it('a loader that waits on the main thread finishes (or not) as it does without ours', async () => {
