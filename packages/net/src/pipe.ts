@@ -17,9 +17,14 @@ export class Pipe implements Sink, Settle {
   readonly #source: Connection;
   readonly #dest: Connection;
   readonly #end: boolean;
-  /** Lender tokens of the chunks handed over, oldest first (-1: a copy); their sends complete in this order. */
+  /**
+   * Lender tokens of the chunks handed over, [#head, #tail) oldest first (-1: a copy); their sends
+   * complete in this order. Indices go back to 0 when it empties, the array keeps its room (no
+   * allocation per chunk).
+   */
   readonly #tokens: number[] = [];
   #head = 0;
+  #tail = 0;
   #pending = 0;
   #eof = false;
   #settled = false;
@@ -44,7 +49,7 @@ export class Pipe implements Sink, Settle {
       if (token >= 0) this.lender.giveBack(token);
       return;
     }
-    this.#tokens.push(token);
+    this.#tokens[this.#tail++] = token;
     this.#pending += chunk.length;
     this.#dest.write(chunk, this);
   }
@@ -79,11 +84,11 @@ export class Pipe implements Sink, Settle {
     const token = this.#tokens[this.#head++]!;
     if (token >= 0) this.lender.giveBack(token);
     this.#pending -= bytes;
-    if (this.#head === this.#tokens.length) this.#tokens.length = this.#head = 0;
+    if (this.#head === this.#tail) this.#head = this.#tail = 0;
   }
 
   #maybeDone(): void {
-    if (!this.#eof || this.#settled || this.#tokens.length > 0) return;
+    if (!this.#eof || this.#settled || this.#head !== this.#tail) return;
     this.#settled = true;
     if (!this.#end || this.#dest.closed) return this.#resolve();
     // Everything is sent: the destination's peer sees EOF, as dest.end() does after a Node pipe.
