@@ -14,7 +14,7 @@ import { CHUNK, giveChunk, takeChunk } from './chunks';
 import { fileTooLarge, IO_MAX_LENGTH, O_CLOEXEC, nextTurn, throwIfAborted } from './compat';
 import { allocLarge, LARGE } from './large';
 import { nodeLine } from './node';
-import { chainOptions, kernelHas, runLinked } from './ring';
+import { baseRing, chainOptions, kernelHas, runLinked } from './ring';
 
 const { EINVAL, ECANCELED } = constants.errno;
 const { readFileReadErrorHasPath } = nodeLine;
@@ -124,15 +124,16 @@ class HeadRead implements OpSpec<void> {
  * first READ reached the end, for any kind of file (a FIFO, a pipe,
  * /dev/stdin or a procfs file returns what it has so far; an inline read at
  * a regular file's end costs less than a STATX, which io_uring always hands
- * to an io-wq thread). RWF_NOWAIT: it never blocks (a FIFO with nothing in
- * it says EAGAIN), so an abort that stopped the first READ, after which this
- * step still starts (hardlinked), cannot leave it waiting. Anything but 0 (a
- * byte; EAGAIN; EOPNOTSUPP where a file takes no RWF_NOWAIT; ECANCELED when
- * a deadline's soft link from the first READ broke at its short read) means:
- * read on, and the reads after it report any real error. Its completion is
- * readFile's result: the bytes (or the string), the OPENAT's or READ's
- * error, or a promise of the rest. Classes, so a readFile allocates a
- * handful of objects in all.
+ * to an io-wq thread). Its completion is readFile's result: the bytes (or
+ * the string), the OPENAT's or READ's error, or a promise of the rest.
+ * Classes, so a readFile allocates a handful of objects in all.
+ *
+ * With a signal or a deadline it is RWF_NOWAIT: hardlinked, it starts even
+ * after an abort stopped the first READ, and on a FIFO it would then wait
+ * for a writer. Its EAGAIN, or EOPNOTSUPP (overlayfs and procfs take no
+ * RWF_NOWAIT, hence not on the hot path), or ECANCELED (a deadline's soft
+ * link from a short first READ broke) say nothing: one more READ at the end
+ * decides, and reports any real error.
  */
 class EndRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
   readonly opcode = Opcode.READ;
@@ -149,6 +150,8 @@ class EndRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
     flags: number,
     /** Checked between the large requests of a file that fills the first chunk. */
     readonly signal: AbortSignal | undefined,
+    /** RWF_NOWAIT (a call with a signal or a deadline). */
+    readonly nowait: boolean,
   ) {
     this.open = new Recorded(op.openat(path, flags, 0o666, { fileIndex: slot }), ring);
     this.head = new HeadRead(slot, this.keep);
@@ -161,7 +164,7 @@ class EndRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
 
   prep(v: DataView, o: number): void {
     prepReadAtPosition(v, o, this.slot, addressOf(this.keep) + HEAD, 1);
-    sqe.setOpFlags(v, o, RWF_NOWAIT);
+    if (this.nowait) sqe.setOpFlags(v, o, RWF_NOWAIT);
   }
 
   complete(res: number): Buffer | string | Promise<Buffer | string> {
@@ -172,10 +175,11 @@ class EndRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
       throw systemError(this.open.res, 'open', this.path);
     }
     const n = this.head.res;
-    if (n >= 0 && res !== 0) {
-      if (res > 0) chunk[n] = chunk[HEAD]!; // the byte after the first READ's
-      return this.#readOn(res > 0 ? n + 1 : n);
+    if (n >= 0 && res > 0) {
+      chunk[n] = chunk[HEAD]!; // the byte after the first READ's
+      return this.#readOn(n + 1, true);
     }
+    if (n >= 0 && res < 0 && this.nowait) return this.#readOn(n, n === HEAD); // (see above)
     closeSlot(this.ring, this.slot);
     try {
       const err = n < 0 ? n : res;
@@ -196,11 +200,14 @@ class EndRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
     giveChunk(this.keep);
   }
 
-  async #readOn(first: number): Promise<Buffer | string> {
+  /** Reads on after `first` bytes: sized by the opened file when there is more (`sized`), else to a 0-byte read. */
+  async #readOn(first: number, sized: boolean): Promise<Buffer | string> {
     try {
-      const size = await openedSize(this.ring, this.slot);
+      const size = sized ? await openedSize(this.ring, this.slot) : 0;
       const data = await readRest(this.ring, this.slot, true, this.keep.subarray(0, first), 0, size, this.signal);
-      return this.encoding !== null ? data.toString(this.encoding) : data;
+      if (this.encoding !== null) return data.toString(this.encoding);
+      // Read to its end, a small file sits in a buffer grown for more: hand back only its bytes.
+      return data.buffer.byteLength > 2 * data.length + FIRST_CHUNK ? Buffer.from(data) : data;
     } finally {
       giveChunk(this.keep);
       closeSlot(this.ring, this.slot);
@@ -241,7 +248,7 @@ export function readSmallFile(ring: Ring, path: string, flags: number, encoding:
   }
   let read: EndRead | undefined;
   try {
-    read = new EndRead(ring, path, slot, encoding, flags, signal);
+    read = new EndRead(ring, path, slot, encoding, flags, signal, signal !== undefined || baseRing(ring) !== ring);
     return signal === undefined ? ring.submitLinked(read.steps, true) : runLinked(read.steps, true, chainOptions(ring, signal));
   } catch (err) {
     if (read) giveChunk(read.keep);
