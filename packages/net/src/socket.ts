@@ -36,7 +36,14 @@ export class Socket extends Duplex {
   _server: unknown = null;
   #written = 0;
   #timeout = 0;
+  /**
+   * The idle timer, kept across setTimeout calls of one duration: node:http
+   * sets the keep-alive timeout after each response and 0 at the next request,
+   * so it is refreshed rather than made again; after setTimeout(0) it stays,
+   * inert (#onTimeout checks), until it runs out or is refreshed.
+   */
   #timer: NodeJS.Timeout | undefined;
+  #timerMs = 0;
   #consuming = false;
   /** The stream's read buffer is full: receiving waits for the next _read. */
   #full = false;
@@ -54,7 +61,7 @@ export class Socket extends Duplex {
   readonly #sink: Sink = {
     data: (chunk) => {
       this.bytesRead += chunk.length;
-      this.#timer?.refresh();
+      this.#touch();
       try {
         if (!this.push(chunk)) this.#full = true;
       } catch (err) {
@@ -87,7 +94,7 @@ export class Socket extends Duplex {
   readonly #settle: Settle = {
     resolve: (n) => {
       this.#written += n;
-      this.#timer?.refresh();
+      this.#touch();
       const cb = this.#writeCb!;
       this.#writeCb = undefined;
       cb();
@@ -101,14 +108,14 @@ export class Socket extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
     this.#writeCb = cb;
-    this.#timer?.refresh();
+    this.#touch();
     this.connection.write(chunk, this.#settle);
   }
 
   /** A corked batch (http's header and body, ws's frames) goes out as one SENDMSG: Nagle never holds a second segment. */
   override _writev(chunks: Chunk[], cb: WriteCallback): void {
     this.#writeCb = cb;
-    this.#timer?.refresh();
+    this.#touch();
     // No copy: the outbox describes the chunks to the kernel in its per-connection iovecs.
     const data = chunks.length === 1 ? chunks[0]!.chunk : chunks.map((c) => c.chunk);
     this.connection.write(data, this.#settle);
@@ -157,21 +164,30 @@ export class Socket extends Duplex {
     if (typeof ms !== 'number') throw invalidArgType('msecs', 'number', ms);
     if (!(ms >= 0) || !Number.isFinite(ms)) throw outOfRange('msecs', 'a non-negative finite number', ms);
     if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'Function', callback);
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
     this.#timeout = ms;
     if (ms === 0) {
       if (callback) this.removeListener('timeout', callback);
       return this;
     }
     if (callback) this.once('timeout', callback);
-    if (!this.destroyed) this.#timer = setTimeout(this.#onTimeout, ms).unref();
+    if (this.destroyed) return this;
+    if (this.#timer !== undefined && this.#timerMs === ms) this.#timer.refresh();
+    else {
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(this.#onTimeout, ms).unref();
+      this.#timerMs = ms;
+    }
     return this;
   }
 
   readonly #onTimeout = (): void => {
-    this.emit('timeout');
+    if (this.#timeout !== 0) this.emit('timeout');
   };
+
+  /** Activity: the idle timer starts over. */
+  #touch(): void {
+    if (this.#timeout !== 0) this.#timer?.refresh();
+  }
 
   /** The timeout set by setTimeout (undefined when none), as net.Socket#timeout. */
   get timeout(): number | undefined {
@@ -180,7 +196,7 @@ export class Socket extends Duplex {
 
   /** Restarts the idle timer (what node:http calls on parser activity). */
   _unrefTimer(): void {
-    this.#timer?.refresh();
+    this.#touch();
   }
 
   ref(): this {

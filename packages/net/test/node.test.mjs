@@ -121,6 +121,28 @@ describe('Node modules on ring sockets', () => {
     await close();
   });
 
+  it("Socket: setTimeout(ms), setTimeout(0), setTimeout(ms) again (node:http's keep-alive on each request): quiet while 0, then one timeout", async () => {
+    const { socket, client, close } = await pair();
+    let fired = 0;
+    socket.on('timeout', () => fired++);
+    socket.setTimeout(200);
+    socket.setTimeout(0);
+    expect(socket.timeout).to.equal(undefined);
+    client.write('x'); // activity while off must not arm it
+    await once(socket, 'data');
+    await sleep(600);
+    expect(fired).to.equal(0);
+    socket.setTimeout(200);
+    await once(socket, 'timeout');
+    await sleep(400);
+    expect(fired).to.equal(1); // once per idle spell
+    socket.setTimeout(300); // another duration
+    await once(socket, 'timeout');
+    expect(fired).to.equal(2);
+    socket.destroy();
+    await close();
+  });
+
   it('Socket: setTimeout emits timeout when idle, activity restarts it, 0 turns it off; destroySoon ends then closes', async () => {
     const { socket, client, close } = await pair();
     let fired = 0;
