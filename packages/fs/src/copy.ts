@@ -115,13 +115,32 @@ function belowSplice(path: string): boolean {
   }
 }
 
-/** One linked READ -> WRITE of the whole file (at most CHUNK bytes) through a pooled buffer, given back once both CQEs are in. */
+/** A chain's failure; a step 1 cancelled by a short step 0 is no failure: its results, the second as 0 (see the callers). */
+const shortFirst = (fail: Fail) => (err: Failure & { step?: number; results?: unknown[]; cause?: Failure }): number[] => {
+  if (err.code === 'ERR_URING_CHAIN' && err.step === 1 && err.cause!.code === 'ECANCELED') return [err.results![0] as number, 0];
+  return fail(stepError(err));
+};
+
+/**
+ * Writes view[at..] at offset `start + at` on, one WRITE after another: what a
+ * short WRITE (a full disk) left, until the kernel says why it stopped.
+ */
+async function writeRest(ring: Ring, outFd: number, view: Uint8Array, at: number, start: number, fail: Fail): Promise<void> {
+  while (at < view.length) {
+    const w = await ring.submit(op.write(outFd, view.subarray(at), start + at)).catch(fail);
+    if (w === 0) fail(EIO);
+    at += w;
+  }
+}
+
+/** One linked READ -> WRITE of the whole file (at most CHUNK bytes) through a pooled buffer, given back once every CQE is in. */
 async function chunkCopy(ring: Ring, inFd: number, outFd: number, size: number, fail: Fail): Promise<void> {
   const buf = takeChunk();
   try {
     const view = buf.subarray(0, size);
-    const [r, w] = (await runChain(chain(op.read(inFd, view, 0), op.write(outFd, view, 0)), chainOptions(ring)).catch((err) => fail(stepError(err)))) as number[];
-    if (r !== size || w !== size) fail(EIO); // the source shrank under us, or a short write
+    const [r, w] = (await runChain(chain(op.read(inFd, view, 0), op.write(outFd, view, 0)), chainOptions(ring)).catch(shortFirst(fail))) as number[];
+    if (r !== size) fail(EIO); // the source shrank under us
+    await writeRest(ring, outFd, view, w!, 0, fail);
   } finally {
     giveChunk(buf);
   }
@@ -148,12 +167,8 @@ async function spliceCopy(ring: Ring, inFd: number, outFd: number, size: number,
         next += len;
         for (let done = 0; done < len; ) {
           // A short first move cancels the linked second one: what it left in the pipe is moved on its own.
-          const [moved, written] = (await runChain(chain(op.splice(inFd, at + done, pw, -1, len - done), op.splice(pr, -1, outFd, at + done, len - done)), chainOptions(ring)).catch(
-            (err: Failure & { step?: number; results?: unknown[]; cause?: Failure }) => {
-              if (err.code === 'ERR_URING_CHAIN' && err.step === 1 && err.cause!.code === 'ECANCELED') return [err.results![0], 0];
-              return fail(stepError(err));
-            },
-          )) as number[];
+          const steps = chain(op.splice(inFd, at + done, pw, -1, len - done), op.splice(pr, -1, outFd, at + done, len - done));
+          const [moved, written] = await runChain(steps, chainOptions(ring)).then((r) => r as number[], shortFirst(fail));
           if (moved === 0) fail(EIO); // the source shrank under us
           for (let w = written!; w < moved!; ) w += await ring.submit(op.splice(pr, -1, outFd, at + done + w, moved! - w)).catch(fail);
           done += moved!;
@@ -180,8 +195,9 @@ async function bufferCopy(ring: Ring, inFd: number, outFd: number, size: number,
       const len = Math.min(buf.length, size - at);
       next += len;
       const view = buf.subarray(0, len);
-      const [r, w] = (await runChain(chain(op.read(inFd, view, at), op.write(outFd, view, at)), chainOptions(ring)).catch((err) => fail(stepError(err)))) as number[];
-      if (r !== len || w !== len) fail(EIO);
+      const [r, w] = (await runChain(chain(op.read(inFd, view, at), op.write(outFd, view, at)), chainOptions(ring)).catch(shortFirst(fail))) as number[];
+      if (r !== len) fail(EIO); // the source shrank under us
+      await writeRest(ring, outFd, view, w!, at, fail);
     }
   };
   await allWorkers(bufs.map((buf) => worker(buf).catch((err) => { next = size; throw err; })));
