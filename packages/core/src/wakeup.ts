@@ -18,25 +18,23 @@ const drainTicks = (process as unknown as { _tickCallback: () => void })._tickCa
 function rethrow(err: unknown): void {
   throw err;
 }
-/** `resolved.then(f)` queues a microtask without the async-context bookkeeping of Node's queueMicrotask. */
-const resolved = Promise.resolve();
 
 export class Wakeup {
   readonly #handle: PollHandle;
   #refd = true;
   #want = false;
-  #hops = 0;
+  #scheduled = false;
   #closed = false;
   /**
-   * Applies #want once it has stayed put for two microtask turns: the promise
-   * reactions a completion queued run first, so an await loop that ends one op
-   * and starts the next never flips the handle (a uv_ref through koffi is not
-   * free), even when each op completes inline in the flush that submitted it
-   * (every change restarts the count). Microtasks all run before the loop goes
-   * on, so an idle ring still lets the process exit.
+   * Applies #want from a setImmediate, so at most once per loop turn: a serial
+   * await loop whose ops complete inline flips the count at every op, and a
+   * uv_ref through koffi is not free (nor was a microtask chain per op). A
+   * pending (referenced) immediate keeps the loop from blocking or exiting
+   * before it runs, so an op started while unreferenced keeps the process
+   * alive, and an idle ring still lets it exit.
    */
   readonly #sync = () => {
-    if (--this.#hops > 0) return void resolved.then(this.#sync);
+    this.#scheduled = false;
     if (this.#want === this.#refd || this.#closed) return;
     this.#refd = this.#want;
     if (this.#refd) this.#handle.ref();
@@ -60,20 +58,15 @@ export class Wakeup {
     } catch (err) {
       throw uringError('ERR_URING_POLL', `could not poll the ring fd on this thread's libuv loop (${(err as Error).message})`);
     }
-    this.#hops = 1;
     this.#sync();
   }
 
-  /** Whether the loop should stay alive for this ring (applied shortly: see #sync). */
+  /** Whether the loop should stay alive for this ring (applied before the loop next blocks or exits: see #sync). */
   ref(want: boolean): void {
     this.#want = want;
-    if (this.#hops > 0) {
-      this.#hops = 2;
-      return;
-    }
-    if (want === this.#refd) return;
-    this.#hops = 2;
-    void resolved.then(this.#sync);
+    if (this.#scheduled || want === this.#refd) return;
+    this.#scheduled = true;
+    setImmediate(this.#sync);
   }
 
   /** Stops polling; libuv frees the handle once its loop has let go of it. */

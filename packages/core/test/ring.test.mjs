@@ -62,6 +62,29 @@ describe('Ring basics', () => {
     }
   });
 
+  it('a serial await loop of ops that complete inline still lets the event loop run (timers, immediates)', async () => {
+    const ring = new Ring({ entries: 8 });
+    try {
+      const spec = op.nop();
+      let done = 0;
+      let immediateAt = -1;
+      let timerAt = -1;
+      setImmediate(() => { immediateAt = done; });
+      setTimeout(() => { timerAt = done; }, 1);
+      const t0 = performance.now();
+      // Every NOP is reaped inline after its own submit; only the reap budget hands the loop back.
+      while ((timerAt < 0 || immediateAt < 0) && performance.now() - t0 < 5000) {
+        await ring.submit(spec);
+        done++;
+      }
+      expect(immediateAt, 'the immediate ran while the loop was going').to.be.within(0, done);
+      expect(timerAt, 'the 1 ms timer ran while the loop was going').to.be.within(0, done);
+      expect(ring.inflight).to.equal(0);
+    } finally {
+      ring.close();
+    }
+  });
+
   it('probes the kernel once and knows READ', () => {
     const p = probe(defaultRing());
     expect(p.supports('READ')).to.equal(true);
