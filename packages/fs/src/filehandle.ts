@@ -303,7 +303,8 @@ export class FileHandle extends Base {
   }
 
   stat(options?: { bigint?: boolean }): Promise<fs.Stats | fs.BigIntStats> {
-    if (options === undefined || (typeof options === 'object' && options !== null && (options.bigint === undefined || typeof options.bigint === 'boolean'))) {
+    // An array goes to Node's (Node 26 rejects it, earlier lines take it).
+    if (options === undefined || (typeof options === 'object' && options !== null && !Array.isArray(options) && (options.bigint === undefined || typeof options.bigint === 'boolean'))) {
       const fd = FileHandle.#ref(this);
       if (fd !== -1) return this.#op(op.statx('', { dirfd: fd, flags: uapi.AT_EMPTY_PATH, syscall: 'fstat' })).then((st) => toStats(st, options?.bigint === true));
     }

@@ -53,7 +53,8 @@ function statx(path: fs.PathLike, options: fs.StatOptions | undefined, how: type
     const ring = ringOrNode();
     const p = ring === undefined ? undefined : plainPath(path);
     // `signal` and `throwIfNoEntry` (stat and lstat take them on Node 26; earlier lines ignore them): Node's own, on every line.
-    const plain = options === undefined || (isObj(options) && options.signal === undefined && options.throwIfNoEntry === undefined);
+    // So is an array (Node 26 rejects it, earlier lines stat the file).
+    const plain = options === undefined || (isObj(options) && !Array.isArray(options) && options.signal === undefined && options.throwIfNoEntry === undefined);
     if (p === undefined || !plain) return node[how.syscall](path, options);
     if (options?.bigint !== true) return ring!.submit(op.statxWith(p, statsFromRaw, how));
     return ring!.submit(op.statx(p, how)).then((s) => toStats(s, true));
