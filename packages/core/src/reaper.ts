@@ -234,23 +234,20 @@ export class Reaper {
     if (udHigh === UNTRACKED) return;
     if (udHigh === MESSAGE_TAG) return this.onMessage?.(res, ud, flags);
     const table = this.#table;
-    const spec = table.specs[ud];
-    if (spec === undefined) return;
-    const sink = table.sinks[ud]!;
+    const op = table.ops[ud];
+    if (op === undefined) return;
     if (flags & IORING_CQE_F_MORE) {
-      if (sink !== null) sink(res, flags, true);
-      else spec.more?.(res, flags);
+      if (op.sink !== null) op.sink(res, flags, true);
+      else op.spec.more?.(res, flags);
       return;
     }
-    const resolve = table.resolves[ud]!;
-    const reject = table.rejects[ud]!;
-    const ref = table.take(ud);
+    table.take(ud);
     try {
-      if (sink !== null) sink(res, flags, false);
-      else this.settle(spec, res, flags, resolve, reject);
+      if (op.sink !== null) op.sink(res, flags, false);
+      else this.settle(op.spec, res, flags, op.resolve!, op.reject!);
     } finally {
       // After the settling: an await loop's next op is then queued before the wake-up looks at the count.
-      table.unref(ref);
+      table.unref(op.ref);
     }
   }
 }

@@ -8,7 +8,7 @@ import { sqeFlagsOf, wasStopped, type CqeSink, type OpSpec, type SubmitOptions }
 import { Reaper, type MessageHandler } from './reaper';
 import { setupRing, type RingMemory, type RingOptions } from './setup';
 import { sys, type Native } from './sys';
-import { OpTable, UNTRACKED } from './table';
+import { LiveOp, OpTable, UNTRACKED } from './table';
 import {
   IORING_ASYNC_CANCEL_ANY,
   IORING_ENTER_EXT_ARG,
@@ -38,11 +38,20 @@ const { EINTR, EAGAIN, EBUSY, ECANCELED } = constants.errno;
  * One shared promise executor: it parks resolve/reject here for submit() to
  * pick up at once, so a submission allocates no closure (and no context) of its own.
  */
-const captured = { resolve: null as unknown as (v: unknown) => void, reject: null as unknown as (e: unknown) => void };
+const captured = { op: null as unknown as LiveOp };
 const ignore = () => {};
+/** Not yet a spec: the promise's LiveOp is made before its spec is set. */
+const NO_SPEC = null as unknown as OpSpec<unknown>;
 function capture(resolve: (v: never) => void, reject: (e: unknown) => void): void {
-  captured.resolve = resolve as (v: unknown) => void;
-  captured.reject = reject;
+  // The LiveOp is made here, so resolve and reject go into a young object (no write-barrier slow path).
+  captured.op = new LiveOp(null, NO_SPEC, true, resolve as (v: unknown) => void, reject);
+}
+
+/** A promise op for `spec`: its promise, and its LiveOp in `captured.op`. */
+function promiseFor<T>(spec: OpSpec<unknown>): Promise<T> {
+  const promise = new Promise<T>(capture);
+  captured.op.spec = spec;
+  return promise;
 }
 
 /** A submitted op, as its starter sees it. */
@@ -148,8 +157,8 @@ export class Ring implements Disposable {
       // The hot path: no signal, no flags, no closure per op.
       this.#ensureOpen();
       this.#reserve(1);
-      const promise = new Promise<T>(capture);
-      this.#prepare(spec, null, spec.sqeFlags ?? 0, true, captured.resolve, captured.reject);
+      const promise = promiseFor<T>(spec);
+      this.#prepare(captured.op, spec.sqeFlags ?? 0);
       return promise;
     }
     return new Promise<T>((resolve, reject) => {
@@ -193,7 +202,7 @@ export class Ring implements Disposable {
     this.#ensureOpen();
     this.#reserve(1);
     const flags = options === undefined ? 0 : sqeFlagsOf(options);
-    const ud = this.#prepare(spec, sink, flags | (spec.sqeFlags ?? 0), options?.ref !== false);
+    const ud = this.#prepare(new LiveOp(sink, spec, options?.ref !== false, null, null), flags | (spec.sqeFlags ?? 0));
     return new Handle(this, ud);
   }
 
@@ -215,7 +224,7 @@ export class Ring implements Disposable {
         let flags = sqeFlagsOf(options) | (spec.sqeFlags ?? 0);
         // `hard` per step says how step i links to step i + 1.
         if (i < specs.length - 1) flags |= (Array.isArray(hard) ? hard[i] : hard) ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
-        return new Handle(this, this.#prepare(spec, sinks[i]!, flags, ref));
+        return new Handle(this, this.#prepare(new LiveOp(sinks[i]!, spec, ref, null, null), flags));
       });
     } catch (err) {
       this.#takeBack(start);
@@ -240,9 +249,9 @@ export class Ring implements Disposable {
     const link = hard ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
     const start = this.#sqTail;
     try {
-      for (let i = 0; i < n; i++) this.#prepare(specs[i]!, null, (specs[i]!.sqeFlags ?? 0) | link, true, ignore, ignore);
-      const promise = new Promise<T>(capture);
-      this.#prepare(specs[n]!, null, specs[n]!.sqeFlags ?? 0, true, captured.resolve, captured.reject);
+      for (let i = 0; i < n; i++) this.#prepare(new LiveOp(null, specs[i]!, true, ignore, ignore), (specs[i]!.sqeFlags ?? 0) | link);
+      const promise = promiseFor<T>(specs[n]!);
+      this.#prepare(captured.op, specs[n]!.sqeFlags ?? 0);
       return promise;
     } catch (err) {
       this.#takeBack(start);
@@ -264,7 +273,7 @@ export class Ring implements Disposable {
     const m = this.#m;
     for (let t = start; t !== this.#sqTail; t = (t + 1) >>> 0) {
       const ud = m.sqes.getUint32((t & m.sqMask) * SQE_SIZE + SQE.userData, true);
-      this.#table.specs[ud]?.discard?.(-ECANCELED); // gives back what its prep took
+      this.#table.ops[ud]?.spec.discard?.(-ECANCELED); // gives back what its prep took
       this.forget(ud);
       this.#pending--;
     }
@@ -289,7 +298,7 @@ export class Ring implements Disposable {
    * IOSQE_CQE_SKIP_SUCCESS whose chain has completed): frees its slot and memory.
    */
   forget(userData: number): void {
-    if (this.#table.specs[userData] !== undefined) this.#table.remove(userData);
+    this.#table.remove(userData);
   }
 
   /** Cancels one op by user_data; resolves with 0, or rejects with ENOENT / EALREADY as the kernel says. */
@@ -355,18 +364,14 @@ export class Ring implements Disposable {
 
   /** Asks the kernel to cancel op `ud` (ASYNC_CANCEL) without waiting for its answer; the op's own CQE still comes. */
   abort(ud: number): void {
-    if (this.#closed || this.#table.specs[ud] === undefined) return;
+    if (this.#closed || this.#table.ops[ud] === undefined) return;
     this.#reserve(1);
-    this.#prepare(
-      {
-        opcode: Opcode.ASYNC_CANCEL,
-        syscall: 'io_uring_cancel',
-        prep: (v, o) => prepRw(v, o, Opcode.ASYNC_CANCEL, -1, ud, 0, 0),
-      },
-      () => {},
-      0,
-      false,
-    );
+    const spec: OpSpec<unknown> = {
+      opcode: Opcode.ASYNC_CANCEL,
+      syscall: 'io_uring_cancel',
+      prep: (v, o) => prepRw(v, o, Opcode.ASYNC_CANCEL, -1, ud, 0, 0),
+    };
+    this.#prepare(new LiveOp(() => {}, spec, false, null, null), 0);
   }
 
   #ensureOpen(): void {
@@ -390,14 +395,7 @@ export class Ring implements Disposable {
     return this.sqEntries - (this.#sqTail - loadAcquire(this.#m.sq, this.#m.sqHead));
   }
 
-  #prepare(
-    spec: OpSpec<unknown>,
-    sink: CqeSink | null,
-    sqeFlags: number,
-    ref: boolean,
-    resolve: ((v: unknown) => void) | null = null,
-    reject: ((e: unknown) => void) | null = null,
-  ): number {
+  #prepare(op: LiveOp, sqeFlags: number): number {
     const m = this.#m;
     const o = (this.#sqTail & m.sqMask) * SQE_SIZE;
     const w = this.#sqeWords;
@@ -410,8 +408,8 @@ export class Ring implements Disposable {
     w[at + 5] = 0;
     w[at + 6] = 0;
     w[at + 7] = 0;
-    spec.prep(m.sqes, o); // may throw: nothing is taken before it
-    const ud = this.#table.add(sink, spec, ref, resolve, reject);
+    op.spec.prep(m.sqes, o); // may throw: nothing is taken before it
+    const ud = this.#table.add(op);
     if (sqeFlags !== 0) m.sqes.setUint8(o + SQE.flags, m.sqes.getUint8(o + SQE.flags) | sqeFlags);
     m.sqes.setUint32(o + SQE.userData, ud, true); // (its high word stays 0: a tracked op)
     this.#sqTail = (this.#sqTail + 1) >>> 0;
@@ -505,11 +503,11 @@ export class Ring implements Disposable {
     } finally {
       this.#closed = true;
       this.#reaper.stop();
-      this.#table.clear((spec, sink, reject) => {
-        abandoned.push(spec.keep);
+      this.#table.clear((op) => {
+        abandoned.push(op.spec.keep);
         try {
-          if (sink !== null) sink(-ECANCELED, 0, false);
-          else reject!(closedError());
+          if (op.sink !== null) op.sink(-ECANCELED, 0, false);
+          else op.reject!(closedError());
         } catch {
           // a sink that throws must not stop the others from settling
         }
