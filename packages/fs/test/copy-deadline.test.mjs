@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultRing } from '@uring/core';
 import { withOptions, isNative } from '@uring/fs';
+import { openFds as fds } from './leaks.mjs';
 
-const fds = () => fs.readdirSync('/proc/self/fd').length;
 const RUNS = Number(process.env.COPIES ?? 500);
 const HUNG_MS = 10_000;
 

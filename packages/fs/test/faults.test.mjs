@@ -13,27 +13,13 @@ import node from 'node:fs/promises';
 import uring from '@uring/fs/promises';
 import { isNative, withOptions } from '@uring/fs';
 import { defaultRing } from '@uring/core';
+import { openFds, freeSlots } from './leaks.mjs';
 
 const MiB = 1 << 20;
 const pkgDir = fileURLToPath(new URL('..', import.meta.url));
 const denyFixture = fileURLToPath(new URL('../../core/test/fixtures/deny-io-uring.cjs', import.meta.url));
 const isRoot = process.getuid?.() === 0;
 
-const openFds = () => fs.readdirSync('/proc/self/fd').length;
-/** How many fixed-file slots the allocator can hand out right now. */
-function freeSlots() {
-  const files = defaultRing().files;
-  const taken = [];
-  for (;;) {
-    try {
-      taken.push(files.alloc());
-    } catch {
-      break;
-    }
-  }
-  for (const s of taken) files.free(s);
-  return taken.length;
-}
 /** What must hold after each check: nothing in flight, every fd and fixed-file slot given back. */
 const baseline = () => ({ fds: openFds(), slots: isNative() ? freeSlots() : 0 });
 async function expectNoLeaks(before) {

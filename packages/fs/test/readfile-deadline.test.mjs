@@ -12,27 +12,10 @@ import path from 'node:path';
 import { defaultRing } from '@uring/core';
 import fsp from '@uring/fs/promises';
 import { withOptions, isNative } from '@uring/fs';
+import { openFds as fds, freeSlots, settle, fifoHasReader as hasReader } from './leaks.mjs';
 
 const RUNS = Number(process.env.READS ?? 400);
 const HUNG_MS = 10_000;
-const fds = () => fs.readdirSync('/proc/self/fd').length;
-const settle = () => new Promise((r) => setTimeout(r, 20));
-
-/** How many fixed-file slots the allocator can hand out now. */
-function freeSlots() {
-  const files = defaultRing().files;
-  const taken = [];
-  for (;;) {
-    try {
-      taken.push(files.alloc());
-    } catch {
-      break;
-    }
-  }
-  for (const s of taken) files.free(s);
-  return taken.length;
-}
-
 describe('@uring/fs: readFile under random deadlines and aborts', function () {
   if (!isNative()) return;
   let dir;
@@ -43,16 +26,7 @@ describe('@uring/fs: readFile under random deadlines and aborts', function () {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** Whether some thread has the FIFO open for reading: a non-blocking writer open fails ENXIO when none has. */
-  const fifoHasReader = () => {
-    try {
-      fs.closeSync(fs.openSync(p('fifo'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
-      return true;
-    } catch (err) {
-      if (err.code === 'ENXIO') return false;
-      throw err;
-    }
-  };
+  const fifoHasReader = () => hasReader(p('fifo'));
 
   it(`${RUNS} reads: each settles with the file's bytes, or ETIMEDOUT/AbortError, and leaves nothing behind`, async function () {
     this.timeout(RUNS * 100 + 30_000);

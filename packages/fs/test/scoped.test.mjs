@@ -7,9 +7,8 @@ import path from 'node:path';
 import { defaultRing } from '@uring/core';
 import { withOptions, batch, isNative } from '@uring/fs';
 import uring from '@uring/fs/promises';
+import { openFds as fds, settle, fifoHasReader as hasReader } from './leaks.mjs';
 
-const fds = () => fs.readdirSync('/proc/self/fd').length;
-const settle = () => new Promise((r) => setTimeout(r, 20));
 
 describe('@uring/fs: withOptions and batch', function () {
   if (!isNative()) return;
@@ -21,16 +20,7 @@ describe('@uring/fs: withOptions and batch', function () {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** Whether some thread has the FIFO open for reading: a non-blocking writer open fails ENXIO when none has. */
-  const fifoHasReader = () => {
-    try {
-      fs.closeSync(fs.openSync(p('fifo'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
-      return true;
-    } catch (err) {
-      if (err.code === 'ENXIO') return false;
-      throw err;
-    }
-  };
+  const fifoHasReader = () => hasReader(p('fifo'));
 
   it('calls through it give the same results as plain calls', async () => {
     const f = withOptions({ timeout: 5000, signal: new AbortController().signal });
