@@ -27,6 +27,9 @@ const GROWN_SIZE = 4096;
 const RESERVE = 16;
 const pools = new WeakMap<Ring, ReceiveBuffers>();
 
+/** A receive that met ENOBUFS, armed again by rearm(). */
+export type Rearm = { rearm(): void };
+
 export function receiveBuffers(ring: Ring): ReceiveBuffers {
   let rb = pools.get(ring);
   if (!rb) {
@@ -72,7 +75,7 @@ export class ReceiveBuffers {
   readonly #groups = new Map<number, Group>();
   #nextId = BASE_GROUP + 1;
   #receives = 0;
-  readonly #starved: (() => void)[] = [];
+  readonly #starved: Rearm[] = [];
   #rearmQueued = false;
 
   constructor(ring: Ring) {
@@ -101,7 +104,7 @@ export class ReceiveBuffers {
    * its buffers, and arms `rearm` again once this turn's completions have
    * given their buffers back.
    */
-  starved(rearm: () => void): void {
+  starved(rearm: Rearm): void {
     this.#starved.push(rearm);
     const want = nextPow2(2 * this.#demand());
     if (want > this.#current.ring.entries) {
@@ -128,7 +131,7 @@ export class ReceiveBuffers {
   readonly #rearm = (): void => {
     this.#rearmQueued = false;
     const waiting = this.#starved.splice(0);
-    for (const rearm of waiting) rearm();
+    for (const r of waiting) r.rearm();
   };
 
   /** Lends buffer `bid` of `g` (its view is `g.ring.buffer(bid, length)`) until giveBack(token); -1 when all but the reserve are lent already. */

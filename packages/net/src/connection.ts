@@ -4,9 +4,9 @@
  * buffer ring; send() as a promise; shutdown() half-closes; close() cancels
  * what is pending in the kernel and closes the fd.
  */
-import { BufferRing, invalidArgType, observableClass, op, sockopt, type OpHandle, type Ring, type SocketAddress } from '@uring/core';
+import { BufferRing, invalidArgType, observableClass, op, Opcode, sockopt, sqe, uapi, type CqeSink, type OpHandle, type OpSpec, type Ring, type SocketAddress } from '@uring/core';
 import type { Observable } from 'rxjs';
-import { HIGH_WATER, receiveBuffers, type ReceiveBuffers } from './buffers';
+import { HIGH_WATER, receiveBuffers, type Group, type ReceiveBuffers } from './buffers';
 import { netError, socketClosed } from './errors';
 import { Outbox, type Settle } from './outbox';
 import { Pipe } from './pipe';
@@ -28,6 +28,32 @@ function bytesOf(data: ArrayBufferView, i?: number): Uint8Array {
   return data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/**
+ * A connection's multishot RECV, refilled at each arming (one is in the kernel
+ * at a time): what op.recvMultishot builds, kept per connection so that an
+ * arming allocates nothing but the ring's own bookkeeping.
+ */
+class RecvSpec implements OpSpec<number> {
+  readonly opcode = Opcode.RECV;
+  readonly syscall = 'recv';
+  readonly sqeFlags = uapi.IOSQE_BUFFER_SELECT;
+  readonly #fd: number;
+  group = 0;
+  /** The multishot's byte limit (sqe->optlen), 0 for none. */
+  limit = 0;
+
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  prep(v: DataView, o: number): void {
+    sqe.prepRw(v, o, Opcode.RECV, this.#fd, 0, 0, 0);
+    sqe.setIoprio(v, o, uapi.IORING_RECV_MULTISHOT);
+    sqe.setBufIndex(v, o, this.group);
+    if (this.limit) sqe.setSpliceFdIn(v, o, this.limit);
+  }
+}
+
 /** A data consumer. With `lender`, chunks may be lent views (`token` >= 0) that it gives back to the lender. */
 export type Sink = { data(chunk: Buffer, bid: number): void; end(): void; error(err: Error): void; lagging?(): boolean; lender?: ReceiveBuffers };
 
@@ -45,6 +71,9 @@ export class Connection implements AsyncIterable<Buffer> {
   /** Whether the pending receive keeps the process alive (ref/unref). */
   #ref = true;
   readonly #outbox = new Outbox(this);
+  /** The receive's SQE and the group it was armed on (see #arm). */
+  #recvSpec: RecvSpec | undefined;
+  #group: Group | undefined;
 
   constructor(fd: number, ring: Ring) {
     this.fd = fd;
@@ -239,7 +268,7 @@ export class Connection implements AsyncIterable<Buffer> {
 
   /** `for await (const chunk of conn)`: receiving pauses while the consumer lags. */
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    const chunks = new Chunks(this.#resume, () => this.#detach(), undefined);
+    const chunks = new Chunks(this, undefined);
     this.#attach(chunks);
     return chunks;
   }
@@ -252,24 +281,24 @@ export class Connection implements AsyncIterable<Buffer> {
    * bytes this way with no allocation per chunk.
    */
   views(): AsyncIterable<Buffer> {
-    const chunks = new Chunks(this.#resume, () => this.#detach(), receiveBuffers(this.ring));
+    const chunks = new Chunks(this, receiveBuffers(this.ring));
     this.#attach(chunks);
     return { [Symbol.asyncIterator]: () => chunks };
   }
 
   /** Past HIGH_WATER buffered bytes: the iterator's consumer lags. */
-  readonly #pause = (): void => {
+  #pause(): void {
     if (this.#paused) return;
     this.#paused = true;
     // A cancelled multishot receive delivers what it already took before its final CQE: nothing is lost.
     this.#recv?.cancel();
-  };
+  }
 
-  readonly #resume = (): void => {
+  #resume(): void {
     if (!this.#paused || !this.#sink) return;
     this.#paused = false;
     if (!this.#recv) this.#arm();
-  };
+  }
 
   #attach(sink: Sink): void {
     if (this.#sink) throw Object.assign(new Error('this connection already has a data consumer'), { code: 'ERR_URING_BUSY' });
@@ -287,41 +316,51 @@ export class Connection implements AsyncIterable<Buffer> {
 
   #arm(): void {
     if (this.#recv || this.#closed || this.#ended || this.#paused) return;
-    const rb = receiveBuffers(this.ring);
-    const g = rb.acquire();
-    const limit = recvLimit && this.#sink?.lagging ? 4 * HIGH_WATER : 0;
-    this.#recv = this.ring.start(op.recvMultishot(this.fd, g.ring.groupId, 0, limit), (res, flags, more) => {
-      let starved = false;
-      if (res > 0) {
-        const bid = BufferRing.bufferId(flags);
-        const sink = this.#sink;
-        if (sink === undefined) g.ring.recycle(bid);
-        else {
-          const token = sink.lender === undefined ? -1 : sink.lender.lend(g, bid);
-          sink.data(token < 0 ? g.copy(bid, res) : g.ring.buffer(bid, res), token);
-          if (sink.lagging?.()) this.#pause();
-        }
-      } else if (res === 0) {
-        this.#ended = true;
-      } else if (res === -EINVAL && limit) {
-        recvLimit = false; // a kernel before 6.17: arm again without a limit
-      } else if (res === -ENOBUFS) {
-        starved = true;
-      } else if (res !== -ECANCELED) {
-        this.#error = netError(res, 'read');
-      }
-      if (more) return;
-      this.#recv = undefined;
-      rb.release(g);
-      if (this.#ended || this.#error) return this.#finish();
-      if (this.#closed) return;
-      // The buffers ran out: armed again once this turn's chunks gave theirs back.
-      if (starved) return rb.starved(this.#rearm);
-      this.#arm(); // the kernel ended it (the limit, or cancelled to pause): go on unless paused
-    }, this.#ref ? undefined : UNREF);
+    const g = receiveBuffers(this.ring).acquire();
+    const spec = (this.#recvSpec ??= new RecvSpec(this.fd));
+    spec.group = g.ring.groupId;
+    spec.limit = recvLimit && this.#sink?.lagging ? 4 * HIGH_WATER : 0;
+    this.#group = g;
+    this.#recv = this.ring.start(spec, this.#onRecv, this.#ref ? undefined : UNREF);
   }
 
-  readonly #rearm = (): void => this.#arm();
+  /** The receive's CQEs (one function per connection, made once). */
+  readonly #onRecv: CqeSink = (res, flags, more) => {
+    const g = this.#group!;
+    let starved = false;
+    if (res > 0) {
+      const bid = BufferRing.bufferId(flags);
+      const sink = this.#sink;
+      if (sink === undefined) g.ring.recycle(bid);
+      else {
+        const token = sink.lender === undefined ? -1 : sink.lender.lend(g, bid);
+        sink.data(token < 0 ? g.copy(bid, res) : g.ring.buffer(bid, res), token);
+        if (sink.lagging?.()) this.#pause();
+      }
+    } else if (res === 0) {
+      this.#ended = true;
+    } else if (res === -EINVAL && this.#recvSpec!.limit) {
+      recvLimit = false; // a kernel before 6.17: arm again without a limit
+    } else if (res === -ENOBUFS) {
+      starved = true;
+    } else if (res !== -ECANCELED) {
+      this.#error = netError(res, 'read');
+    }
+    if (more) return;
+    this.#recv = this.#group = undefined;
+    const rb = receiveBuffers(this.ring);
+    rb.release(g);
+    if (this.#ended || this.#error) return this.#finish();
+    if (this.#closed) return;
+    // The buffers ran out: armed again once this turn's completions gave theirs back.
+    if (starved) return rb.starved(this);
+    this.#arm(); // the kernel ended it (the limit, or cancelled to pause): go on unless paused
+  };
+
+  /** @internal Armed again after ENOBUFS (ReceiveBuffers#starved). */
+  rearm(): void {
+    this.#arm();
+  }
 
   #finish(): void {
     const sink = this.#sink;
@@ -354,13 +393,11 @@ class Chunks implements Sink, AsyncIterator<Buffer> {
   #reject: Reject | undefined;
   #done = false;
   #failure: Error | undefined;
-  readonly #resume: () => void;
-  readonly #detach: () => void;
+  readonly #conn: Connection;
   readonly lender: ReceiveBuffers | undefined;
 
-  constructor(resume: () => void, detach: () => void, lender: ReceiveBuffers | undefined) {
-    this.#resume = resume;
-    this.#detach = detach;
+  constructor(conn: Connection, lender: ReceiveBuffers | undefined) {
+    this.#conn = conn;
     this.lender = lender;
   }
 
@@ -398,13 +435,13 @@ class Chunks implements Sink, AsyncIterator<Buffer> {
     this.#resolve = parkedResolve;
     this.#reject = parkedReject;
     this.#wake();
-    if (this.#queued < HIGH_WATER / 2) this.#resume();
+    if (this.#queued < HIGH_WATER / 2) this.#conn.resume();
     return promise;
   }
 
   async return(): Promise<IteratorResult<Buffer>> {
     this.#done = true;
-    this.#detach();
+    this.#conn.stopConsuming();
     this.#giveBackHeld();
     for (const bid of this.#bids) if (bid >= 0) this.lender!.giveBack(bid);
     this.#queue.length = this.#bids.length = this.#queued = 0;

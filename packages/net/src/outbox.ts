@@ -116,7 +116,8 @@ export class Outbox {
     if (this.#busy) return new Promise((resolve, reject) => this.#waiting.push({ settle: { resolve, reject }, bytes: null, zeroCopy: false, job }));
     this.#busy = true;
     const promise = job();
-    promise.then(this.#next, this.#next);
+    const next = (): void => this.#next();
+    promise.then(next, next);
     return promise;
   }
 
@@ -208,11 +209,11 @@ export class Outbox {
   }
 
   /** Starts the next waiting send or job, if any. */
-  readonly #next = (): void => {
+  #next(): void {
     this.#busy = false;
     const w = this.#waiting.shift();
     if (w === undefined) return;
     if (w.bytes !== null) return this.#startSend(w.bytes, w.zeroCopy, w.settle);
     this.run(w.job!).then(w.settle.resolve, w.settle.reject);
-  };
+  }
 }

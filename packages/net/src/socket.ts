@@ -58,30 +58,64 @@ export class Socket extends Duplex {
 
   // ---- receiving ----------------------------------------------------------
 
-  readonly #sink: Sink = {
-    data: (chunk) => {
-      this.bytesRead += chunk.length;
-      this.#touch();
+  /** One object per socket with the methods, not a closure each: the Sink the connection feeds and the Settle a write reports to. */
+  static readonly #Ends = class Ends implements Sink, Settle {
+    readonly #s: Socket;
+
+    constructor(s: Socket) {
+      this.#s = s;
+    }
+
+    data(chunk: Buffer): void {
+      const s = this.#s;
+      s.bytesRead += chunk.length;
+      s.#touch();
       try {
-        if (!this.push(chunk)) this.#full = true;
+        if (!s.push(chunk)) s.#full = true;
       } catch (err) {
         // A throwing 'data' listener is the application's uncaught exception, as on net.Socket; the ring's loop goes on.
         process.nextTick(() => {
           throw err;
         });
       }
-    },
-    end: () => {
-      if (!this.destroyed) this.push(null);
-    },
-    error: (err) => this.destroy(err),
-    lagging: () => this.#full,
+    }
+
+    end(): void {
+      if (!this.#s.destroyed) this.#s.push(null);
+    }
+
+    error(err: Error): void {
+      this.#s.destroy(err);
+    }
+
+    lagging(): boolean {
+      return this.#s.#full;
+    }
+
+    resolve(n: number): void {
+      const s = this.#s;
+      s.#written += n;
+      s.#touch();
+      const cb = s.#writeCb!;
+      s.#writeCb = undefined;
+      cb();
+    }
+
+    reject(err: unknown): void {
+      const s = this.#s;
+      const cb = s.#writeCb!;
+      s.#writeCb = undefined;
+      cb(err as Error);
+    }
   };
+
+  /** The connection's consumer and the settle of the one write in flight (a Writable has at most one): see Ends. */
+  readonly #ends = new Socket.#Ends(this);
 
   override _read(): void {
     if (!this.#consuming) {
       this.#consuming = true;
-      this.connection.consume(this.#sink);
+      this.connection.consume(this.#ends);
     } else if (this.#full) {
       this.#full = false;
       this.connection.resume();
@@ -90,26 +124,10 @@ export class Socket extends Duplex {
 
   // ---- sending ------------------------------------------------------------
 
-  /** The one write in flight (a Writable has at most one) reports here: no closure per write. */
-  readonly #settle: Settle = {
-    resolve: (n) => {
-      this.#written += n;
-      this.#touch();
-      const cb = this.#writeCb!;
-      this.#writeCb = undefined;
-      cb();
-    },
-    reject: (err) => {
-      const cb = this.#writeCb!;
-      this.#writeCb = undefined;
-      cb(err as Error);
-    },
-  };
-
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
     this.#writeCb = cb;
     this.#touch();
-    this.connection.write(chunk, this.#settle);
+    this.connection.write(chunk, this.#ends);
   }
 
   /** A corked batch (http's header and body, ws's frames) goes out as one SENDMSG: Nagle never holds a second segment. */
@@ -118,7 +136,7 @@ export class Socket extends Duplex {
     this.#touch();
     // No copy: the outbox describes the chunks to the kernel in its per-connection iovecs.
     const data = chunks.length === 1 ? chunks[0]!.chunk : chunks.map((c) => c.chunk);
-    this.connection.write(data, this.#settle);
+    this.connection.write(data, this.#ends);
   }
 
   override _final(cb: WriteCallback): void {
@@ -174,15 +192,15 @@ export class Socket extends Duplex {
     if (this.#timer !== undefined && this.#timerMs === ms) this.#timer.refresh();
     else {
       clearTimeout(this.#timer);
-      this.#timer = setTimeout(this.#onTimeout, ms).unref();
+      this.#timer = setTimeout(Socket.#onTimeout, ms, this).unref();
       this.#timerMs = ms;
     }
     return this;
   }
 
-  readonly #onTimeout = (): void => {
-    if (this.#timeout !== 0) this.emit('timeout');
-  };
+  static #onTimeout(s: Socket): void {
+    if (s.#timeout !== 0) s.emit('timeout');
+  }
 
   /** Activity: the idle timer starts over. */
   #touch(): void {
