@@ -8,7 +8,7 @@
 import type net from 'node:net';
 import { invalidArgType } from '@uring/core';
 import type { Connection } from './connection';
-import { acceptOptions, adopt, full, track, type ListenHandle } from './node';
+import { acceptOptions, adopt, count, full, track, uncount, type ListenHandle } from './node';
 import { listen, type ListenOptions, type Server as RingServer } from './server';
 import { Socket } from './socket';
 
@@ -99,6 +99,11 @@ async function listenDualStack(options: RingListenOptions): Promise<RingServer> 
   }
 }
 
+/** A socket's 'close' listener: one function for all of them (no closure per connection). */
+function untrack(this: Socket): void {
+  uncount(this._server as net.Server);
+}
+
 /** What net.Server does with an accepted handle: options from the server, counted, then 'connection'. */
 function accept(server: net.Server, conn: Connection): void {
   if (full(server)) {
@@ -111,6 +116,7 @@ function accept(server: net.Server, conn: Connection): void {
   if (o.noDelay) socket.setNoDelay(true);
   if (o.keepAlive) socket.setKeepAlive(true, o.keepAliveInitialDelayMs);
   socket.server = socket._server = server;
-  socket.once('close', track(server));
+  count(server);
+  socket.on('close', untrack); // (emitted once)
   server.emit('connection', socket);
 }

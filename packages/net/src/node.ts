@@ -54,10 +54,18 @@ export function full(server: net.Server): boolean {
 
 /** Counts a connection (or the closing listener) as net.Server does, so close() emits 'close' once it is gone. */
 export function track(server: net.Server): () => void {
+  count(server);
+  return () => uncount(server);
+}
+
+/** One more connection of `server` (net.Server's accept does this). */
+export function count(server: net.Server): void {
+  internals(server)._connections++;
+}
+
+/** One connection fewer: 'close' once the server is closed and this was the last. */
+export function uncount(server: net.Server): void {
   const s = internals(server);
-  s._connections++;
-  return () => {
-    s._connections--;
-    s._emitCloseIfDrained();
-  };
+  s._connections--;
+  s._emitCloseIfDrained();
 }

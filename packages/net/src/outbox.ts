@@ -79,7 +79,8 @@ class SendSpec implements OpSpec<number> {
 
 export class Outbox {
   readonly #owner: OutboxOwner;
-  readonly #waiting: Waiting[] = [];
+  /** Sends and jobs waiting their turn (made at the first that waits). */
+  #waiting: Waiting[] | null = null;
   #busy = false;
   // The send in flight.
   #bytes: Payload | null = null;
@@ -107,13 +108,13 @@ export class Outbox {
 
   /** send() that reports to `settle` instead of a promise. */
   write(bytes: Payload, zeroCopy: boolean, settle: Settle): void {
-    if (this.#busy) this.#waiting.push({ settle, bytes, zeroCopy, job: null });
+    if (this.#busy) (this.#waiting ??= []).push({ settle, bytes, zeroCopy, job: null });
     else this.#startSend(bytes, zeroCopy, settle);
   }
 
   /** Runs `job` (the shutdown) when everything before it is sent. */
   run(job: () => Promise<number>): Promise<number> {
-    if (this.#busy) return new Promise((resolve, reject) => this.#waiting.push({ settle: { resolve, reject }, bytes: null, zeroCopy: false, job }));
+    if (this.#busy) return new Promise((resolve, reject) => (this.#waiting ??= []).push({ settle: { resolve, reject }, bytes: null, zeroCopy: false, job }));
     this.#busy = true;
     const promise = job();
     const next = (): void => this.#next();
@@ -211,7 +212,7 @@ export class Outbox {
   /** Starts the next waiting send or job, if any. */
   #next(): void {
     this.#busy = false;
-    const w = this.#waiting.shift();
+    const w = this.#waiting?.shift();
     if (w === undefined) return;
     if (w.bytes !== null) return this.#startSend(w.bytes, w.zeroCopy, w.settle);
     this.run(w.job!).then(w.settle.resolve, w.settle.reject);
