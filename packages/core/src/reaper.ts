@@ -46,7 +46,9 @@ export class Reaper {
   #cqHead: number;
   readonly #m: RingMemory;
   readonly #n: Native;
+  /** What io_uring_enter is given (the ring's registered slot or its fd) and the flag that says which. */
   readonly #fd: number;
+  readonly #enterFlags: number;
   readonly #deferTaskrun: boolean;
   readonly #zeroTs = new Uint8Array(16);
   /** The next #drain runs deferred work with the eventfd on from the start (a catch-up after a quiet run). */
@@ -59,10 +61,11 @@ export class Reaper {
     if (this.#reapQueued && !this.#stopped) this.#reapSafely();
   };
 
-  constructor(m: RingMemory, n: Native, table: OpTable) {
+  constructor(m: RingMemory, n: Native, table: OpTable, enterFd: number, enterFlags: number) {
     this.#m = m;
     this.#n = n;
-    this.#fd = m.fd;
+    this.#fd = enterFd;
+    this.#enterFlags = enterFlags;
     this.#deferTaskrun = (m.flags & IORING_SETUP_DEFER_TASKRUN) !== 0;
     // struct io_uring_getevents_arg { u64 sigmask; u32 sigmask_sz; u32 min_wait_usec; u64 ts } -> a zero timespec.
     new DataView(this.#noWait.buffer).setBigUint64(16, n.address(this.#zeroTs), true);
@@ -157,7 +160,7 @@ export class Reaper {
           this.#runDeferred(quiet);
           lastRunQuiet = quiet;
           quiet = false;
-        } else this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, 0, 0);
+        } else this.#n.enter(this.#fd, 0, 0, this.#enterFlags | IORING_ENTER_GETEVENTS, 0, 0);
       }
       // Acquire: CQE contents are valid once we have read the kernel's tail.
       const tail = loadAcquire(m.cq, m.cqTail);
@@ -165,7 +168,7 @@ export class Reaper {
       if (head === tail) {
         if (loadAcquire(m.sq, m.sqFlags) & IORING_SQ_CQ_OVERFLOW) {
           // Completions waiting in the kernel's overflow list: ask it to flush them into the CQ.
-          this.#n.enter(this.#fd, 0, 0, IORING_ENTER_GETEVENTS, 0, 0);
+          this.#n.enter(this.#fd, 0, 0, this.#enterFlags | IORING_ENTER_GETEVENTS, 0, 0);
           continue;
         }
         // Work queued during a quiet run had its eventfd signal suppressed: come back for it after the
@@ -226,7 +229,7 @@ export class Reaper {
     // Seq-cst stores and loads here pair with the kernel's: either it sees the flag cleared and
     // signals the eventfd, or we see IORING_SQ_TASKRUN it set and run the work ourselves.
     if (quiet) Atomics.or(m.cq, m.cqFlags, IORING_CQ_EVENTFD_DISABLED);
-    this.#n.enter(this.#fd, 0, m.cqEntries, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, this.#noWaitAddr, 24);
+    this.#n.enter(this.#fd, 0, m.cqEntries, this.#enterFlags | IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, this.#noWaitAddr, 24);
     if (quiet) Atomics.and(m.cq, m.cqFlags, ~IORING_CQ_EVENTFD_DISABLED);
   }
 

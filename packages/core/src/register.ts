@@ -5,7 +5,7 @@
  */
 import { uringError } from './errors';
 import { iovecs } from './ops/common';
-import { sys } from './sys';
+import { sys, type Native } from './sys';
 import { IORING_RSRC_REGISTER_SPARSE, Register } from './uapi';
 import { validateBuffer, validateFd, validateInteger } from './validate';
 
@@ -99,4 +99,26 @@ export function registerEventfd(ring: Registrar, fd: number, options: { async?: 
 
 export function unregisterEventfd(ring: Registrar): void {
   ring.register(Register.UNREGISTER_EVENTFD, null, 0);
+}
+
+/**
+ * Puts ring `fd` into this thread's table of registered rings (IORING_REGISTER_RING_FDS, 5.18+):
+ * io_uring_enter then takes that slot with IORING_ENTER_REGISTERED_RING and skips the fd table
+ * lookup and the file's reference count (fget/fput) on every call. The table is per thread and has
+ * 16 slots: -1 when the kernel refuses (full, or too old), and the ring enters by its fd. Only the
+ * thread that registered it may enter by the slot: a ring is used on the thread that made it.
+ */
+export function registerRingFd(n: Native, fd: number): number {
+  const upd = new Uint8Array(16); // struct io_uring_rsrc_update { u32 offset; u32 resv; u64 data }
+  const v = new DataView(upd.buffer);
+  v.setUint32(0, 0xffffffff, true); // any free slot: the kernel writes back the one it took
+  v.setUint32(8, fd, true);
+  return n.register(fd, Register.RING_FDS, upd, 1) === 1 ? v.getUint32(0, true) : -1;
+}
+
+/** Frees slot `slot` of registerRingFd (before the ring fd is closed: the slot holds the ring open). */
+export function unregisterRingFd(n: Native, fd: number, slot: number): void {
+  const upd = new Uint8Array(16);
+  new DataView(upd.buffer).setUint32(0, slot, true);
+  n.register(fd, Register.UNREGISTER_RING_FDS, upd, 1);
 }

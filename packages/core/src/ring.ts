@@ -13,6 +13,7 @@ import {
   IORING_ASYNC_CANCEL_ANY,
   IORING_ENTER_EXT_ARG,
   IORING_ENTER_GETEVENTS,
+  IORING_ENTER_REGISTERED_RING,
   IORING_ENTER_SQ_WAKEUP,
   IORING_SETUP_DEFER_TASKRUN,
   IORING_SETUP_SQPOLL,
@@ -25,7 +26,7 @@ import {
   SQE_SIZE,
 } from './uapi';
 import { prepRw, setOpFlags } from './sqe';
-import { BufferTable, FileTable, registerEventfd, unregisterEventfd } from './register';
+import { BufferTable, FileTable, registerEventfd, registerRingFd, unregisterEventfd, unregisterRingFd } from './register';
 import { adopt, release } from './thread';
 import { loadAcquire, storeRelease } from './order';
 import { microtask, throwLater } from './tick';
@@ -85,6 +86,11 @@ export class Ring implements Disposable {
   /** IORING_SETUP_* flags in force and IORING_FEAT_* the kernel offers. */
   readonly setupFlags: number;
   readonly features: number;
+  /**
+   * This ring's slot in its thread's registered-ring table (IORING_REGISTER_RING_FDS), which every
+   * io_uring_enter names instead of the fd; -1 when it has none (16 per thread) and enters by its fd.
+   */
+  readonly registeredIndex: number;
 
   readonly #m: RingMemory;
   readonly #n: Native;
@@ -101,6 +107,9 @@ export class Ring implements Disposable {
   #files: FileTable | undefined;
   #buffers: BufferTable | undefined;
   readonly #fixedFiles: number;
+  /** What io_uring_enter is given: the registered slot (with IORING_ENTER_REGISTERED_RING in #enterFlags), or the fd. */
+  readonly #enterFd: number;
+  readonly #enterFlags: number;
   /** The eventfd that wakes a DEFER_TASKRUN ring (-1: the ring fd is polled itself). */
   #eventfd = -1;
   readonly #flush = () => {
@@ -122,6 +131,9 @@ export class Ring implements Disposable {
     this.cqEntries = this.#m.cqEntries;
     this.setupFlags = this.#m.flags;
     this.features = this.#m.features;
+    this.registeredIndex = registerRingFd(this.#n, this.fd);
+    this.#enterFd = this.registeredIndex >= 0 ? this.registeredIndex : this.fd;
+    this.#enterFlags = this.registeredIndex >= 0 ? IORING_ENTER_REGISTERED_RING : 0;
     this.#sqTail = this.#m.sq[this.#m.sqTail]!;
     this.#sqeWords = new Float64Array(this.#m.sqeBytes.buffer, this.#m.sqeBytes.byteOffset, this.#m.sqeBytes.byteLength / 8);
     try {
@@ -131,7 +143,7 @@ export class Ring implements Disposable {
       throw err;
     }
     this.#table = new OpTable(this.#wakeup);
-    this.#reaper = new Reaper(this.#m, this.#n, this.#table);
+    this.#reaper = new Reaper(this.#m, this.#n, this.#table, this.#enterFd, this.#enterFlags);
     adopt(this, this.#eventfd >= 0 ? [this.fd, this.#eventfd] : [this.fd]);
   }
 
@@ -387,7 +399,7 @@ export class Ring implements Disposable {
       if (!(this.setupFlags & IORING_SETUP_SQPOLL) || spins > 1_000_000) {
         throw uringError('ERR_URING_SQ_FULL', 'the submission queue is full and the kernel did not consume it');
       }
-      this.#n.submit(this.fd, 0, IORING_ENTER_SQ_WAKEUP | 4 /* IORING_ENTER_SQ_WAIT */);
+      this.#n.submit(this.#enterFd, 0, this.#enterFlags | IORING_ENTER_SQ_WAKEUP | 4 /* IORING_ENTER_SQ_WAIT */);
     }
   }
 
@@ -437,7 +449,7 @@ export class Ring implements Disposable {
       Atomics.store(m.sq, m.sqTail, this.#sqTail);
       this.#pending = 0;
       if (Atomics.load(m.sq, m.sqFlags) & IORING_SQ_NEED_WAKEUP) {
-        this.#n.submit(this.fd, 0, IORING_ENTER_SQ_WAKEUP);
+        this.#n.submit(this.#enterFd, 0, this.#enterFlags | IORING_ENTER_SQ_WAKEUP);
       }
       return;
     }
@@ -445,7 +457,7 @@ export class Ring implements Disposable {
     storeRelease(m.sq, m.sqTail, this.#sqTail);
     for (let tries = 0; this.#pending > 0; tries++) {
       // Submit only: under DEFER_TASKRUN the reaper runs the deferred work, all of it (see Reaper).
-      const rc = this.#n.submit(this.fd, this.#pending, 0);
+      const rc = this.#n.submit(this.#enterFd, this.#pending, this.#enterFlags);
       if (rc >= 0) {
         this.#pending -= Math.min(rc, this.#pending);
         if (rc === 0) break;
@@ -496,7 +508,7 @@ export class Ring implements Disposable {
         new DataView(arg.buffer).setBigUint64(16, this.#n.address(ts), true);
         const argAddr = Number(this.#n.address(arg));
         for (let i = 0; i < 20 && this.#table.inflight > 0; i++) {
-          this.#n.enter(this.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, argAddr, 24);
+          this.#n.enter(this.#enterFd, 0, 1, this.#enterFlags | IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, argAddr, 24);
           this.#reaper.reap();
         }
       }
@@ -550,6 +562,7 @@ export class Ring implements Disposable {
   }
 
   #unmap(): void {
+    if (this.registeredIndex >= 0) unregisterRingFd(this.#n, this.fd, this.registeredIndex);
     for (const map of this.#m.maps) this.#n.munmap(map.ptr, map.len);
     this.#n.close(this.fd);
     if (this.#eventfd >= 0) this.#n.close(this.#eventfd);

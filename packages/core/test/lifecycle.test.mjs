@@ -98,6 +98,39 @@ describe('lifecycle', () => {
     expect(() => b.submit(op.nop())).to.throw().with.property('code', 'ERR_URING_CLOSED');
   });
 
+  it("a ring enters through a slot of its thread's registered-ring table, given back at close; past 16 rings at once, by its fd", () => {
+    // A slot not given back at close would leave the 17th ring of the loop below without one (and hold the closed ring open).
+    const r = child(
+      `import { Ring, op } from '@uring/core';
+       const inTurn = [];
+       for (let i = 0; i < 40; i++) {
+         const ring = new Ring({ entries: 4 });
+         inTurn.push([ring.registeredIndex, await ring.submit(op.nop())]);
+         ring.close();
+       }
+       const rings = Array.from({ length: 20 }, () => new Ring({ entries: 4 }));
+       const atOnce = await Promise.all(rings.map(async (ring) => [ring.registeredIndex, await ring.submit(op.nop())]));
+       for (const ring of rings) ring.close();
+       const sq = new Ring({ entries: 4, sqpoll: true });
+       const sqpoll = [sq.registeredIndex, await sq.submit(op.nop())];
+       sq.close();
+       console.log(JSON.stringify({ inTurn, atOnce, sqpoll }));`,
+    );
+    expect(r.status, r.stderr).to.equal(0);
+    const { inTurn, atOnce, sqpoll } = JSON.parse(r.stdout);
+    for (const [slot, res] of inTurn) {
+      expect(slot).to.be.within(0, 15);
+      expect(res).to.equal(0);
+    }
+    const slots = atOnce.map(([slot]) => slot);
+    expect(new Set(slots.slice(0, 16)).size).to.equal(16);
+    for (const slot of slots.slice(0, 16)) expect(slot).to.be.within(0, 15);
+    expect(slots.slice(16)).to.deep.equal([-1, -1, -1, -1]);
+    expect(atOnce.map(([, res]) => res)).to.deep.equal(new Array(20).fill(0));
+    expect(sqpoll[0]).to.be.within(0, 15);
+    expect(sqpoll[1]).to.equal(0);
+  });
+
   it('Symbol.dispose closes the ring', () => {
     let ring;
     {
