@@ -8,18 +8,23 @@ export const openFds = () => fs.readdirSync('/proc/self/fd').length;
 /** Lets a close or a cancellation that is on its way land before counting. */
 export const settle = () => new Promise((r) => setTimeout(r, 20));
 
-/** How many fixed-file slots the default ring's allocator can hand out now. */
-export function freeSlots() {
+/** Takes every fixed-file slot the default ring's allocator can hand out; the caller frees them. */
+export function takeAllSlots() {
   const files = defaultRing().files;
   const taken = [];
   for (;;) {
     try {
       taken.push(files.alloc());
     } catch {
-      break;
+      return taken;
     }
   }
-  for (const s of taken) files.free(s);
+}
+
+/** How many fixed-file slots the default ring's allocator can hand out now. */
+export function freeSlots() {
+  const taken = takeAllSlots();
+  for (const s of taken) defaultRing().files.free(s);
   return taken.length;
 }
 

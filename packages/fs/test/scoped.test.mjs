@@ -7,7 +7,7 @@ import path from 'node:path';
 import { defaultRing } from '@uring/core';
 import { withOptions, batch, isNative } from '@uring/fs';
 import uring from '@uring/fs/promises';
-import { openFds as fds, settle, fifoHasReader as hasReader } from './leaks.mjs';
+import { openFds as fds, settle, fifoHasReader as hasReader, takeAllSlots } from './leaks.mjs';
 
 
 describe('@uring/fs: withOptions and batch', function () {
@@ -85,14 +85,7 @@ describe('@uring/fs: withOptions and batch', function () {
 
   it('with the fixed-file table full, writeFile takes a FileHandle and still honours its signal', async () => {
     const files = defaultRing().files;
-    const taken = [];
-    for (;;) {
-      try {
-        taken.push(files.alloc());
-      } catch {
-        break;
-      }
-    }
+    const taken = takeAllSlots();
     try {
       const ac = new AbortController();
       const done = uring.writeFile(p('big'), Buffer.alloc(4 << 20, 7), { signal: ac.signal });
