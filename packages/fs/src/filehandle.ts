@@ -101,10 +101,44 @@ const WRITE_CHUNK = 512 * 1024;
 
 const asU8 = (b: ArrayBufferView, offset: number, length: number) => new Uint8Array(b.buffer, b.byteOffset + offset, length);
 
+/**
+ * Node's results have no prototype. Made with Object.create(null) and two
+ * stores, not a `{ __proto__: null, ... }` literal, which V8 builds through
+ * its slow define path: ~200 ns against ~60 per object on Node 24 and 26 (the
+ * same object: two plain data properties in that order, no prototype).
+ */
+function readResult(bytesRead: number, buffer: unknown): never {
+  const r = Object.create(null);
+  r.bytesRead = bytesRead;
+  r.buffer = buffer;
+  return r as never;
+}
+function writeResult(bytesWritten: number, buffer: unknown): never {
+  const r = Object.create(null);
+  r.bytesWritten = bytesWritten;
+  r.buffer = buffer;
+  return r as never;
+}
+function readvResult(bytesRead: number, buffers: unknown): never {
+  const r = Object.create(null);
+  r.bytesRead = bytesRead;
+  r.buffers = buffers;
+  return r as never;
+}
+function writevResult(bytesWritten: number, buffers: unknown): never {
+  const r = Object.create(null);
+  r.bytesWritten = bytesWritten;
+  r.buffers = buffers;
+  return r as never;
+}
+
 /** The handle's hook for the end of one of its ops (module-private). */
 const kUnref = Symbol('unref');
 /** The handle's hook for the end of a write at the file position (module-private, see #cursorStart). */
 const kCursorDone = Symbol('cursorDone');
+/** (Module constants: core's exports are getters.) */
+const READ = Opcode.READ;
+const WRITE = Opcode.WRITE;
 const SEEK_SET = 0;
 const SEEK_CUR = 1;
 
@@ -128,7 +162,7 @@ class RwAt implements OpSpec<{ bytesRead: number; buffer: unknown } | { bytesWri
     readonly start?: number,
   ) {}
   get syscall(): string {
-    return this.opcode === Opcode.READ ? 'read' : 'write';
+    return this.opcode === READ ? 'read' : 'write';
   }
   prep(v: DataView, o: number): void {
     sqe.prepRw(v, o, this.opcode, this.fd, addressOf(this.keep) + this.offset, this.length, this.position);
@@ -137,8 +171,7 @@ class RwAt implements OpSpec<{ bytesRead: number; buffer: unknown } | { bytesWri
     if (this.start !== undefined) this.handle[kCursorDone](this.fd, this.start, res, this.length);
     this.handle[kUnref]();
     if (res < 0) throw systemError(res, this.syscall);
-    // Node's results have no prototype.
-    return this.opcode === Opcode.READ ? { __proto__: null, bytesRead: res, buffer: this.out } as never : { __proto__: null, bytesWritten: res, buffer: this.out } as never;
+    return this.opcode === READ ? readResult(res, this.out) : writeResult(res, this.out);
   }
   discard(res: number): void {
     if (this.start !== undefined) this.handle[kCursorDone](this.fd, this.start, res, this.length);
@@ -204,7 +237,7 @@ export class FileHandle extends Base {
       const len = length === undefined ? buffer.byteLength - at : length;
       if (at >= 0 && Number.isInteger(len) && (len as number) > 0 && at + (len as number) <= buffer.byteLength && (noPos(position) || isPos(position))) {
         const fd = FileHandle.#ref(this);
-        if (fd !== -1) return this.#rw(Opcode.READ, fd, buffer, at, len as number, noPos(position) ? -1 : (position as number), buffer);
+        if (fd !== -1) return this.#rw(READ, fd, buffer, at, len as number, noPos(position) ? -1 : (position as number), buffer);
       }
     }
     return (super.read as (...a: unknown[]) => Promise<never>)(...arguments);
@@ -212,7 +245,7 @@ export class FileHandle extends Base {
 
   /** A READ or WRITE counted in the refs (from #ref), settled by its RwAt (see there). */
   #rw<T>(opcode: number, fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, out: unknown): Promise<T> {
-    const atCursor = opcode === Opcode.WRITE && position === -1;
+    const atCursor = opcode === WRITE && position === -1;
     const start = atCursor ? this.#cursorStart(fd) : undefined;
     try {
       return this.#ring.submit(new RwAt(this, opcode, fd, buffer, offset, length, position, out, start)) as Promise<T>;
@@ -269,7 +302,7 @@ export class FileHandle extends Base {
         const len = length === undefined || length === null ? buffer.byteLength - at : length;
         if (at >= 0 && Number.isInteger(len) && (len as number) >= 0 && at + (len as number) <= buffer.byteLength && (noPos(position) || isPos(position))) {
           const fd = FileHandle.#ref(this);
-          if (fd !== -1) return this.#rw(Opcode.WRITE, fd, buffer, at, len as number, noPos(position) ? -1 : (position as number), buffer);
+          if (fd !== -1) return this.#rw(WRITE, fd, buffer, at, len as number, noPos(position) ? -1 : (position as number), buffer);
         }
       }
     } else if (typeof buffer === 'string' && buffer.length > 0 && (noPos(offset) || isPos(offset)) && (length === undefined || (typeof length === 'string' && Buffer.isEncoding(length) && length !== 'hex'))) {
@@ -277,7 +310,7 @@ export class FileHandle extends Base {
       const fd = FileHandle.#ref(this);
       if (fd !== -1) {
         const bytes = Buffer.from(buffer, length as BufferEncoding | undefined);
-        return this.#rw(Opcode.WRITE, fd, bytes, 0, bytes.byteLength, noPos(offset) ? -1 : (offset as number), buffer);
+        return this.#rw(WRITE, fd, bytes, 0, bytes.byteLength, noPos(offset) ? -1 : (offset as number), buffer);
       }
     }
     return (super.write as (...a: unknown[]) => Promise<never>)(...arguments);
@@ -286,7 +319,7 @@ export class FileHandle extends Base {
   readv(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesRead: number; buffers: ArrayBufferView[] }> {
     if (isViews(buffers) && (noPos(position) || isPos(position))) {
       const fd = FileHandle.#ref(this);
-      if (fd !== -1) return this.#op(op.readv(fd, buffers, noPos(position) ? -1 : position!)).then((bytesRead) => ({ __proto__: null, bytesRead, buffers }) as never);
+      if (fd !== -1) return this.#op(op.readv(fd, buffers, noPos(position) ? -1 : position!)).then((bytesRead) => readvResult(bytesRead, buffers));
     }
     return (super.readv as (...a: unknown[]) => Promise<never>)(...arguments);
   }
@@ -296,7 +329,7 @@ export class FileHandle extends Base {
       const fd = FileHandle.#ref(this);
       if (fd !== -1) {
         const spec = noPos(position) ? this.#atCursor(fd, op.writev(fd, buffers, -1), buffers.reduce((n, b) => n + b.byteLength, 0)) : op.writev(fd, buffers, position!);
-        return this.#op(spec).then((bytesWritten) => ({ __proto__: null, bytesWritten, buffers }) as never);
+        return this.#op(spec).then((bytesWritten) => writevResult(bytesWritten, buffers));
       }
     }
     return (super.writev as (...a: unknown[]) => Promise<never>)(...arguments);
