@@ -409,6 +409,35 @@ export class Ring implements Disposable {
 
   #prepare(op: LiveOp, sqeFlags: number): number {
     const m = this.#m;
+    const o = this.#writeSqe(op.spec); // may throw: nothing is taken before it
+    const ud = this.#table.add(op);
+    if (sqeFlags !== 0) m.sqes.setUint8(o + SQE.flags, m.sqes.getUint8(o + SQE.flags) | sqeFlags);
+    m.sqes.setUint32(o + SQE.userData, ud, true); // (its high word stays 0: a tracked op)
+    this.#queued();
+    return ud;
+  }
+
+  /**
+   * Submits an op that nobody waits for and that holds no memory the kernel
+   * reads after its submission (a CLOSE of a fixed-file slot whose file was
+   * read): no table entry and no promise, and IOSQE_CQE_SKIP_SUCCESS, so no
+   * CQE when it succeeds; a failure's CQE is dropped. SQEs start in order, so
+   * an op submitted after it sees its effect once it runs inline (a direct
+   * CLOSE always does).
+   */
+  submitDetached(spec: OpSpec<unknown>): void {
+    this.#ensureOpen();
+    this.#reserve(1);
+    const m = this.#m;
+    const o = this.#writeSqe(spec);
+    m.sqes.setUint8(o + SQE.flags, m.sqes.getUint8(o + SQE.flags) | (spec.sqeFlags ?? 0) | IOSQE_CQE_SKIP_SUCCESS);
+    m.sqes.setUint32(o + SQE.userData + 4, UNTRACKED, true);
+    this.#queued();
+  }
+
+  /** Zeroes the next SQE and has `spec` write it; its byte offset. */
+  #writeSqe(spec: OpSpec<unknown>): number {
+    const m = this.#m;
     const o = (this.#sqTail & m.sqMask) * SQE_SIZE;
     const w = this.#sqeWords;
     const at = o >> 3; // SQE_SIZE is 64: eight words
@@ -420,17 +449,18 @@ export class Ring implements Disposable {
     w[at + 5] = 0;
     w[at + 6] = 0;
     w[at + 7] = 0;
-    op.spec.prep(m.sqes, o); // may throw: nothing is taken before it
-    const ud = this.#table.add(op);
-    if (sqeFlags !== 0) m.sqes.setUint8(o + SQE.flags, m.sqes.getUint8(o + SQE.flags) | sqeFlags);
-    m.sqes.setUint32(o + SQE.userData, ud, true); // (its high word stays 0: a tracked op)
+    spec.prep(m.sqes, o);
+    return o;
+  }
+
+  /** The SQE just written is in: submitted at the end of this tick. */
+  #queued(): void {
     this.#sqTail = (this.#sqTail + 1) >>> 0;
     this.#pending++;
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       microtask(this.#flush);
     }
-    return ud;
   }
 
   #flushTick(): void {

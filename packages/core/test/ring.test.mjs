@@ -32,6 +32,29 @@ describe('Ring basics', () => {
     }
   });
 
+  it('submitDetached: a direct CLOSE with no CQE and no table entry; a later op sees the slot empty, and a failure is dropped', async () => {
+    const ring = new Ring();
+    try {
+      const file = path.join(dir, 'detached');
+      fs.writeFileSync(file, 'x');
+      const slot = ring.files.alloc();
+      await ring.submit(op.openat(file, 0, 0, { fileIndex: slot }));
+      const closeSlot = op.close(slot, { fixed: true });
+      ring.submitDetached(closeSlot);
+      expect(ring.inflight).to.equal(0);
+      // The same tick: a READ from the slot after it finds it empty (SQEs start in order).
+      const err = await ring.submit({ ...op.read(slot, Buffer.alloc(1), 0), sqeFlags: 1 /* FIXED_FILE */ }).catch((e) => e);
+      expect(err.code).to.equal('EBADF');
+      // Closing the empty slot again fails: its CQE is dropped, and other ops are unaffected.
+      ring.submitDetached(closeSlot);
+      expect(await ring.submit(op.nop())).to.equal(0);
+      expect(ring.inflight).to.equal(0);
+      ring.files.free(slot);
+    } finally {
+      ring.close();
+    }
+  });
+
   it('reports kernel errors as Node does', async () => {
     const missing = path.join(dir, 'missing');
     const mine = await openat(missing).catch((e) => e);

@@ -43,9 +43,27 @@ class CloseSlot implements OpSpec<void | Promise<void>> {
   }
 }
 
+/** A CLOSE of a fixed-file slot that nobody waits for (see closeSlot). */
+class DetachedClose implements OpSpec<void> {
+  readonly opcode = Opcode.CLOSE;
+  readonly syscall = 'close';
+  constructor(readonly slot: number) {}
+  prep(v: DataView, o: number): void {
+    sqe.prepCloseDirect(v, o, this.slot);
+  }
+}
+
+/**
+ * Empties a slot whose file was read, with no CQE, table entry or promise
+ * (Ring#submitDetached; a direct CLOSE of a filled slot cannot fail), and
+ * hands the slot back at once: the next OPENAT into it is a later SQE, and
+ * SQEs start in order, a direct CLOSE inline.
+ */
 function closeSlot(ring: Ring, slot: number): void {
   if (ring.closed) return;
-  void ring.submit(new CloseSlot(ring, slot));
+  const base = baseRing(ring);
+  base.submitDetached(new DetachedClose(slot));
+  base.files.free(slot);
 }
 
 /** A linked step whose result a later step of its chain reads (submitLinked drops it otherwise). */
