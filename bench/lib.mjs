@@ -111,12 +111,12 @@ export function limit(program, args, timeout = 120_000) {
 
 const fmt = (x, unit) => (x === undefined ? '—' : unit === 'ms' ? x.toFixed(2) : x >= 100 ? Math.round(x).toLocaleString('en') : x.toFixed(2));
 
-/** One table: workload, unit, node, uring, C limit, ratio, RSS. */
+/** One table: workload, unit, node, uring, C limit, ratio, RSS. A row with `noRatio` states facts of the run beside the figures (no ratio, not charted). */
 export function table(rows) {
   const head = ['suite', 'workload', 'unit', 'node', 'uring', 'C (liburing)', 'uring/node', 'RSS node/uring MiB', 'target'];
   const lines = rows.map((r) => [
     r.suite, r.name, r.unit, fmt(r.node, r.unit), fmt(r.uring, r.unit), fmt(r.c, r.unit),
-    r.node && r.uring ? `${(r.lowerIsBetter ? r.node / r.uring : r.uring / r.node).toFixed(2)}x` : '—',
+    r.node && r.uring && !r.noRatio ? `${(r.lowerIsBetter ? r.node / r.uring : r.uring / r.node).toFixed(2)}x` : '—',
     r.rssNode ? `${Math.round(r.rssNode)} / ${Math.round(r.rssUring)}` : '—',
     r.target ?? '',
   ]);
@@ -127,7 +127,7 @@ export function table(rows) {
 
 /** A horizontal bar chart of uring/node ratios, as SVG. */
 export function chart(rows, title) {
-  const data = rows.filter((r) => r.node && r.uring);
+  const data = rows.filter((r) => r.node && r.uring && !r.noRatio);
   const h = 40 + data.length * 26;
   const max = Math.max(2, ...data.map((r) => (r.lowerIsBetter ? r.node / r.uring : r.uring / r.node)));
   const x0 = 330;

@@ -165,14 +165,35 @@ async function stop(child) {
   await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
 }
 
-/** wrk for `seconds` at `conns` keep-alive connections: requests/s and server CPU us per request. */
-function wrkRun(wrk, pid, url, conns, seconds) {
+/**
+ * How many connections `port`'s server has accepted at this moment: its established sockets less those
+ * still waiting in the listener's accept queue (ss's Recv-Q for a listening socket). node:http (libuv
+ * 1.45 and later) accepts one connection per loop turn, so under load part of wrk's connections wait
+ * there, unserved: the two sides then serve unequal loads.
+ */
+function accepted(port) {
+  const est = spawnSync('sh', ['-c', `ss -Htn state established '( sport = :${port} )' | wc -l`], { encoding: 'utf8' }).stdout;
+  const queued = spawnSync('ss', ['-Hltn', `( sport = :${port} )`], { encoding: 'utf8' }).stdout.trim().split(/\s+/)[1];
+  return Number(est) - Number(queued ?? 0);
+}
+
+/**
+ * wrk for `seconds` at `conns` keep-alive connections: requests/s, server CPU us per request, and the
+ * median of the connections the server had accepted, sampled every 500 ms after the first.
+ */
+async function wrkRun(wrk, pid, port, path, conns, seconds) {
   const cpu0 = cpuSeconds(pid);
-  const r = spawnSync('sh', ['-c', `ulimit -n 65536 2>/dev/null; exec ${wrk} -t2 -c${conns} -d${seconds}s ${url}`], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const child = spawn('sh', ['-c', `ulimit -n 65536 2>/dev/null; exec ${wrk} -t2 -c${conns} -d${seconds}s http://127.0.0.1:${port}/${path}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const samples = [];
+  const sampler = setInterval(() => samples.push(accepted(port)), 500);
+  await new Promise((resolve) => child.on('close', resolve));
+  clearInterval(sampler);
   const cpu = cpuSeconds(pid) - cpu0;
-  const rps = Number(r.stdout.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
-  const total = Number(r.stdout.match(/(\d+) requests in/)?.[1]);
-  return rps > 0 ? { rps, cpuUs: (cpu * 1e6) / total } : undefined;
+  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
+  const total = Number(out.match(/(\d+) requests in/)?.[1]);
+  return rps > 0 ? { rps, cpuUs: (cpu * 1e6) / total, served: samples.length > 1 ? median(samples.slice(1)) : undefined } : undefined;
 }
 
 export async function httpRows() {
@@ -190,16 +211,19 @@ export async function httpRows() {
   for (const [file, label] of [['small', '13 B'], ['large', '64 KiB']]) {
     for (const conns of [10, 100, 1000]) {
       const got = { node: [], uring: [] };
-      for (const side of ['node', 'uring']) wrkRun(wrk, servers[side].child.pid, `http://127.0.0.1:${servers[side].port}/${file}`, conns, 1); // warm up
+      for (const side of ['node', 'uring']) await wrkRun(wrk, servers[side].child.pid, servers[side].port, file, conns, 1); // warm up
       for (let rep = 0; rep < reps(3); rep++) {
         for (const side of rep % 2 ? ['uring', 'node'] : ['node', 'uring']) {
-          const r = wrkRun(wrk, servers[side].child.pid, `http://127.0.0.1:${servers[side].port}/${file}`, conns, quick ? 1 : 3);
+          const r = await wrkRun(wrk, servers[side].child.pid, servers[side].port, file, conns, quick ? 1 : 3);
           if (r) got[side].push(r);
         }
       }
       const med = (xs, k) => (xs.length ? median(xs.map((x) => x[k])) : undefined);
       rows.push({ suite: 'net', name: `http ${label}, ${conns} keep-alive conns (wrk)`, unit: 'req/s', node: med(got.node, 'rps'), uring: med(got.uring, 'rps'), target: '>= 1.2x' });
       rows.push({ suite: 'net', name: `  CPU per request, ${label}, ${conns} conns`, unit: 'us', node: med(got.node, 'cpuUs'), uring: med(got.uring, 'cpuUs'), lowerIsBetter: true, target: '<= node' });
+      // What each side really served: the CPU rows compare unequal loads where these differ.
+      const served = (side) => med(got[side].filter((x) => x.served !== undefined), 'served');
+      if (conns >= 1000) rows.push({ suite: 'net', name: `  connections accepted at once, ${label}, ${conns} conns`, unit: 'conns', node: served('node'), uring: served('uring'), noRatio: true });
     }
   }
   for (const side of ['node', 'uring']) servers[side].rss = peakRss(servers[side].child.pid);
