@@ -9,6 +9,12 @@ import { IOVEC_SIZE } from '../uapi';
  * base plus its byteOffset: no native call and no BigInt per op.
  */
 const bases = new WeakMap<ArrayBufferLike, number>();
+/**
+ * Buffers up to this size have their base cached. Above Node's Buffer pool (64 KiB, and 65,600 bytes on
+ * Node 26, which pads it for alignment), whose slices every small Buffer.from and allocUnsafe returns:
+ * at 64 KiB exactly, each send of a pooled chunk on Node 26 cost a native call and a BigInt.
+ */
+const CACHED_MAX = 128 * 1024;
 
 /** The address of a view's first byte (0 for an empty view, which the kernel never touches). */
 export function addressOf(buf: ArrayBufferView): number {
@@ -18,7 +24,7 @@ export function addressOf(buf: ArrayBufferView): number {
   if (base === undefined) {
     // Large buffers are not cached (unless known: rememberAddress): the native call is nothing beside
     // their I/O, and a WeakMap entry would keep a dead 64 MiB buffer for a full GC instead of a scavenge.
-    if (ab.byteLength > 65536) return Number(sys().address(buf));
+    if (ab.byteLength > CACHED_MAX) return Number(sys().address(buf));
     // User-space addresses are below 2^47: exact as a double.
     base = Number(sys().address(new Uint8Array(ab)));
     bases.set(ab, base);
