@@ -21,3 +21,12 @@ export const storeRelease: (a: Uint32Array, i: number, v: number) => void = plai
   : (a, i, v) => {
       Atomics.store(a, i, v);
     };
+
+/** storeRelease for a u16 word (a provided buffer ring's tail). */
+export const storeRelease16: (a: Uint16Array, i: number, v: number) => void = plain
+  ? (a, i, v) => {
+      a[i] = v;
+    }
+  : (a, i, v) => {
+      Atomics.store(a, i, v);
+    };

@@ -7,6 +7,7 @@
 import { uringError } from './errors';
 import type { Ring } from './ring';
 import { rememberAddress } from './ops/common';
+import { storeRelease16 } from './order';
 import { setU64 } from './sqe';
 import { sys, type Pointer } from './sys';
 import { IO_URING_BUF_SIZE, IORING_CQE_BUFFER_SHIFT, Register } from './uapi';
@@ -91,7 +92,7 @@ export class BufferRing {
 
   #publish(): void {
     // Release: the entries must be visible before the kernel sees the tail move.
-    Atomics.store(this.#tail, 0, this.#tailLocal);
+    storeRelease16(this.#tail, 0, this.#tailLocal);
   }
 
   /** Unregisters the group and frees the ring (no receive may be pending on it). */

@@ -13,9 +13,14 @@
  * MSG_WAITALL has the kernel finish a short stream send itself (Linux 5.19+).
  */
 import { constants } from 'node:os';
-import { addressOf, completeDefault, op, Opcode, sqe, sys, type CqeSink, type OpSpec, type Ring } from '@uring/core';
+import { addressOf as coreAddressOf, completeDefault, op, Opcode, sqe, sys, type CqeSink, type OpSpec, type Ring } from '@uring/core';
 
 const { ECANCELED } = constants.errno;
+// Read once: each of @uring/core's exports is a getter on a dictionary-mode object (tsc's CommonJS
+// re-exports), a LoadIC and a call at every use, several per send.
+const addressOf = coreAddressOf;
+const { prepRw, setOpFlags, setU64 } = sqe;
+const { SEND, SENDMSG } = Opcode;
 const SEND_FLAGS = op.MSG_NOSIGNAL | op.MSG_WAITALL;
 /** A gathered send of more chunks than this builds its msghdr for the one send (op.sendmsg). */
 const GATHER_MAX = 8;
@@ -61,7 +66,7 @@ function rest(p: Payload, sent: number): Payload {
 
 /** The connection's SEND or SENDMSG SQE, refilled for each send (the outbox keeps the bytes alive meanwhile). */
 class SendSpec implements OpSpec<number> {
-  opcode: number = Opcode.SEND;
+  opcode: number = SEND;
   syscall = 'write';
   readonly #fd: number;
   addr = 0;
@@ -72,8 +77,8 @@ class SendSpec implements OpSpec<number> {
   }
 
   prep(v: DataView, o: number): void {
-    sqe.prepRw(v, o, this.opcode, this.#fd, this.addr, this.len, 0);
-    sqe.setOpFlags(v, o, SEND_FLAGS);
+    prepRw(v, o, this.opcode, this.#fd, this.addr, this.len, 0);
+    setOpFlags(v, o, SEND_FLAGS);
   }
 }
 
@@ -147,11 +152,11 @@ export class Outbox {
       const spec = (this.#spec ??= new SendSpec(o.fd));
       if (!Array.isArray(left) || left.length === 1) {
         const b = Array.isArray(left) ? left[0]! : left;
-        spec.opcode = Opcode.SEND;
+        spec.opcode = SEND;
         spec.addr = addressOf(b);
         spec.len = b.byteLength;
       } else if (left.length <= GATHER_MAX) {
-        spec.opcode = Opcode.SENDMSG;
+        spec.opcode = SENDMSG;
         spec.addr = this.#fillGather(left);
         spec.len = 1;
       } else {
@@ -171,13 +176,13 @@ export class Outbox {
       const mem = Buffer.alloc(MSGHDR_SIZE + GATHER_MAX * IOVEC_SIZE);
       this.#gatherAt = Number(sys().address(mem));
       v = this.#gather = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
-      sqe.setU64(v, 16, this.#gatherAt + MSGHDR_SIZE); // msg_iov; msg_name and msg_control stay null
+      setU64(v, 16, this.#gatherAt + MSGHDR_SIZE); // msg_iov; msg_name and msg_control stay null
     }
-    sqe.setU64(v, 24, chunks.length); // msg_iovlen
+    setU64(v, 24, chunks.length); // msg_iovlen
     for (let i = 0; i < chunks.length; i++) {
       const b = chunks[i]!;
-      sqe.setU64(v, MSGHDR_SIZE + i * IOVEC_SIZE, addressOf(b));
-      sqe.setU64(v, MSGHDR_SIZE + i * IOVEC_SIZE + 8, b.byteLength);
+      setU64(v, MSGHDR_SIZE + i * IOVEC_SIZE, addressOf(b));
+      setU64(v, MSGHDR_SIZE + i * IOVEC_SIZE + 8, b.byteLength);
     }
     return this.#gatherAt;
   }
