@@ -75,6 +75,11 @@ export class BufferRing {
     return this.memory.subarray(bid * this.size, bid * this.size + length);
   }
 
+  /** The address of buffer `bid` (what a send of its bytes is given, with no view made). */
+  address(bid: number): number {
+    return this.#base + bid * this.size;
+  }
+
   /** Gives buffer `bid` back to the kernel. */
   recycle(bid: number): void {
     if (this.#closed) return;

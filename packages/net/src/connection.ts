@@ -56,8 +56,18 @@ class RecvSpec implements OpSpec<number> {
   }
 }
 
-/** A data consumer. With `lender`, chunks may be lent views (`token` >= 0) that it gives back to the lender. */
-export type Sink = { data(chunk: Buffer, bid: number): void; end(): void; error(err: Error): void; lagging?(): boolean; lender?: ReceiveBuffers };
+/**
+ * A data consumer. With `lender`, chunks may be lent views (`token` >= 0) that it gives back to the
+ * lender; with `lent` too, a lent chunk comes as its address and length instead (no view made).
+ */
+export type Sink = {
+  data(chunk: Buffer, token: number): void;
+  lent?(at: number, length: number, token: number): void;
+  end(): void;
+  error(err: Error): void;
+  lagging?(): boolean;
+  lender?: ReceiveBuffers;
+};
 
 export class Connection implements AsyncIterable<Buffer> {
   readonly fd: number;
@@ -184,6 +194,12 @@ export class Connection implements AsyncIterable<Buffer> {
   write(data: Uint8Array | Uint8Array[], settle: Settle): void {
     if (this.#closed) return settle.reject(socketClosed());
     this.#outbox.write(data, false, settle);
+  }
+
+  /** @internal write() of `length` bytes at address `at`, alive until `settle` hears (a lent receive buffer). */
+  writeAt(at: number, length: number, settle: Settle): void {
+    if (this.#closed) return settle.reject(socketClosed());
+    this.#outbox.writeAt(at, length, settle);
   }
 
   /** @internal The error a failed op gives its caller: ERR_SOCKET_CLOSED once closed, else Node's error for `syscall`. */
@@ -336,7 +352,9 @@ export class Connection implements AsyncIterable<Buffer> {
       if (sink === undefined) g.ring.recycle(bid);
       else {
         const token = sink.lender === undefined ? -1 : sink.lender.lend(g, bid);
-        sink.data(token < 0 ? g.copy(bid, res) : g.ring.buffer(bid, res), token);
+        if (token < 0) sink.data(g.copy(bid, res), token);
+        else if (sink.lent !== undefined) sink.lent(g.ring.address(bid), res, token);
+        else sink.data(g.ring.buffer(bid, res), token);
         if (sink.lagging?.()) this.#pause();
       }
     } else if (res === 0) {

@@ -38,7 +38,8 @@ export interface OutboxOwner {
 /** Who hears how a send ended: resolve with the byte count, or reject. */
 export type Settle = { resolve(n: number): void; reject(e: unknown): void };
 type Payload = Uint8Array | Uint8Array[];
-type Waiting = { settle: Settle; bytes: Payload | null; zeroCopy: boolean; job: (() => Promise<number>) | null };
+/** A send waiting its turn (`bytes` null: `length` bytes at address `at`), or a job (the shutdown). */
+type Waiting = { settle: Settle; bytes: Payload | null; at: number; length: number; zeroCopy: boolean; job: (() => Promise<number>) | null };
 
 /** One promise executor for every send: it parks resolve/reject for the caller to pick up at once. */
 const captured: Settle = { resolve: () => {}, reject: () => {} };
@@ -89,6 +90,8 @@ export class Outbox {
   #busy = false;
   // The send in flight.
   #bytes: Payload | null = null;
+  /** Where the bytes are when #bytes is null (writeAt). */
+  #at = 0;
   #length = 0;
   #sent = 0;
   #zeroCopy = false;
@@ -113,13 +116,23 @@ export class Outbox {
 
   /** send() that reports to `settle` instead of a promise. */
   write(bytes: Payload, zeroCopy: boolean, settle: Settle): void {
-    if (this.#busy) (this.#waiting ??= []).push({ settle, bytes, zeroCopy, job: null });
-    else this.#startSend(bytes, zeroCopy, settle);
+    const length = lengthOf(bytes);
+    if (this.#busy) (this.#waiting ??= []).push({ settle, bytes, at: 0, length, zeroCopy, job: null });
+    else this.#startSend(bytes, 0, length, zeroCopy, settle);
+  }
+
+  /**
+   * write() of `length` bytes at address `at`, memory the caller keeps alive until `settle` hears:
+   * a lent receive buffer that pipe() sends on, with no view of it made.
+   */
+  writeAt(at: number, length: number, settle: Settle): void {
+    if (this.#busy) (this.#waiting ??= []).push({ settle, bytes: null, at, length, zeroCopy: false, job: null });
+    else this.#startSend(null, at, length, false, settle);
   }
 
   /** Runs `job` (the shutdown) when everything before it is sent. */
   run(job: () => Promise<number>): Promise<number> {
-    if (this.#busy) return new Promise((resolve, reject) => (this.#waiting ??= []).push({ settle: { resolve, reject }, bytes: null, zeroCopy: false, job }));
+    if (this.#busy) return new Promise((resolve, reject) => (this.#waiting ??= []).push({ settle: { resolve, reject }, bytes: null, at: 0, length: 0, zeroCopy: false, job }));
     this.#busy = true;
     const promise = job();
     const next = (): void => this.#next();
@@ -127,10 +140,11 @@ export class Outbox {
     return promise;
   }
 
-  #startSend(bytes: Payload, zeroCopy: boolean, settle: Settle): void {
+  #startSend(bytes: Payload | null, at: number, length: number, zeroCopy: boolean, settle: Settle): void {
     this.#busy = true;
     this.#bytes = bytes;
-    this.#length = lengthOf(bytes);
+    this.#at = at;
+    this.#length = length;
     this.#sent = 0;
     this.#zeroCopy = zeroCopy;
     this.#settle = settle;
@@ -141,15 +155,23 @@ export class Outbox {
     const o = this.#owner;
     if (this.#sent === this.#length) return this.#finish(undefined);
     if (o.closed) return this.#finish(o.failure(-ECANCELED, 'write'));
-    const left = this.#sent === 0 ? this.#bytes! : rest(this.#bytes!, this.#sent);
+    const bytes = this.#bytes;
     try {
+      const spec = (this.#spec ??= new SendSpec(o.fd));
+      if (bytes === null) {
+        spec.opcode = SEND;
+        spec.addr = this.#at + this.#sent;
+        spec.len = this.#length - this.#sent;
+        o.ring.start(spec, this.#onCqe);
+        return;
+      }
+      const left = this.#sent === 0 ? bytes : rest(bytes, this.#sent);
       if (this.#zeroCopy) {
         const zc = { zeroCopy: true };
         this.#zcSpec = Array.isArray(left) ? op.sendmsg(o.fd, left, undefined, SEND_FLAGS, zc) : op.send(o.fd, left, SEND_FLAGS, zc);
         o.ring.start(this.#zcSpec, this.#onCqe);
         return;
       }
-      const spec = (this.#spec ??= new SendSpec(o.fd));
       if (!Array.isArray(left) || left.length === 1) {
         const b = Array.isArray(left) ? left[0]! : left;
         spec.opcode = SEND;
@@ -219,7 +241,7 @@ export class Outbox {
     this.#busy = false;
     const w = this.#waiting?.shift();
     if (w === undefined) return;
-    if (w.bytes !== null) return this.#startSend(w.bytes, w.zeroCopy, w.settle);
-    this.run(w.job!).then(w.settle.resolve, w.settle.reject);
+    if (w.job === null) return this.#startSend(w.bytes, w.at, w.length, w.zeroCopy, w.settle);
+    this.run(w.job).then(w.settle.resolve, w.settle.reject);
   }
 }

@@ -1,9 +1,9 @@
 /**
  * Connection#pipe: everything received on one connection sent on another (or
  * back on itself: an echo), as node:net's `socket.pipe(dest)` does it, with
- * no promise and no copy per chunk: each chunk is a lent view of the kernel's
- * receive buffer, handed to the destination's outbox and given back when its
- * send has completed. Receiving pauses while more than HIGH_WATER bytes
+ * no promise, no copy and no view per chunk: each chunk is a lent receive
+ * buffer, handed to the destination's outbox as its address and length and
+ * given back when its send has completed. Receiving pauses while more than HIGH_WATER bytes
  * wait to be sent (and resumes below half of it), so a peer that does not
  * read stops the other from being read.
  */
@@ -44,14 +44,25 @@ export class Pipe implements Sink, Settle {
 
   // ---- the source's side (Sink) ---------------------------------------------
 
+  /** A copy (the lender had none to lend). */
   data(chunk: Buffer, token: number): void {
+    if (this.#took(chunk.length, token)) this.#dest.write(chunk, this);
+  }
+
+  /** A lent receive buffer, sent on from where it is. */
+  lent(at: number, length: number, token: number): void {
+    if (this.#took(length, token)) this.#dest.writeAt(at, length, this);
+  }
+
+  /** Whether a chunk is to be sent on (its token kept until its send completes), else it goes back. */
+  #took(length: number, token: number): boolean {
     if (this.#settled) {
       if (token >= 0) this.lender.giveBack(token);
-      return;
+      return false;
     }
     this.#tokens[this.#tail++] = token;
-    this.#pending += chunk.length;
-    this.#dest.write(chunk, this);
+    this.#pending += length;
+    return true;
   }
 
   lagging(): boolean {
