@@ -39,11 +39,35 @@ const CHUNKS_PER_TURN = 16;
 
 export type MessageHandler = (value: number, data: number, flags: number) => void;
 
+/**
+ * Silences the ring's eventfd (IORING_CQ_EVENTFD_DISABLED) for an io_uring_enter of ours: what it
+ * posts, we read right after, so it need wake nobody. A plain store: the kernel reads it in this
+ * thread's own syscall (another thread that misses it only signals once too often).
+ */
+export function hush(m: RingMemory): void {
+  m.cq[m.cqFlags] = m.cq[m.cqFlags]! | IORING_CQ_EVENTFD_DISABLED;
+}
+
+/**
+ * Turns the eventfd back on, with a full barrier (a seq-cst read-modify-write) before the caller reads
+ * the CQ tail. It pairs with the kernel's smp_mb (io_cqring_wake) between publishing a CQE and reading
+ * this flag (io_eventfd_grab): a CQE posted meanwhile by another thread (an io-wq worker, MSG_RING) is
+ * either signalled or seen in the tail. Never lost.
+ */
+export function unhush(m: RingMemory): void {
+  Atomics.and(m.cq, m.cqFlags, ~IORING_CQ_EVENTFD_DISABLED);
+}
+
 export class Reaper {
   /** Receives MSG_RING messages (CQEs tagged MESSAGE_TAG). */
   onMessage: MessageHandler | undefined;
   /** Set while the ring closes: an op cancelled by the close fails with ERR_URING_CLOSED. */
   closing = false;
+  /**
+   * The ring wakes through its own eventfd, which our enters silence (see hush): CQEs left after an
+   * inline reap have nothing to signal them, so the reaper comes back for them itself.
+   */
+  quiet = false;
   #stopped = false;
   #inlineBudget = INLINE_REAP_BUDGET;
   #chunkBudget = CHUNKS_PER_TURN;
@@ -92,7 +116,7 @@ export class Reaper {
     this.#cqHead = m.cq[m.cqHead]!;
   }
 
-  /** The ring fd polled readable: CQEs are ready (a new loop turn, so the inline budget starts over). */
+  /** The wake-up fired: CQEs are ready (a new loop turn, so the inline budget starts over). */
   onReadable(): void {
     this.#inlineBudget = INLINE_REAP_BUDGET;
     this.#chunkBudget = CHUNKS_PER_TURN;
@@ -105,9 +129,13 @@ export class Reaper {
    * within a budget so a serial await loop still lets the event loop run.
    */
   afterSubmit(): void {
-    if (this.#inlineBudget > 0 && this.#ready()) {
+    if (!this.#ready()) return;
+    if (this.#inlineBudget > 0) {
       this.#inlineBudget--;
       this.#reapSafely();
+    } else if (this.quiet) {
+      // (The ring fd, when polled, stays readable for these; a silenced eventfd was never signalled.)
+      this.#reapLater();
     }
   }
 
@@ -178,7 +206,7 @@ export class Reaper {
           this.#runDeferred(quiet);
           lastRunQuiet = quiet;
           quiet = false;
-        } else this.#n.enter(this.#fd, 0, 0, this.#enterFlags | IORING_ENTER_GETEVENTS, 0, 0);
+        } else this.#getEvents();
       }
       // Acquire: CQE contents are valid once we have read the kernel's tail.
       const tail = loadAcquire(m.cq, m.cqTail);
@@ -186,7 +214,7 @@ export class Reaper {
       if (head === tail) {
         if (loadAcquire(m.sq, m.sqFlags) & IORING_SQ_CQ_OVERFLOW) {
           // Completions waiting in the kernel's overflow list: ask it to flush them into the CQ.
-          this.#n.enter(this.#fd, 0, 0, this.#enterFlags | IORING_ENTER_GETEVENTS, 0, 0);
+          this.#getEvents();
           continue;
         }
         // Work queued during a quiet run had its eventfd signal suppressed: come back for it after the
@@ -232,6 +260,13 @@ export class Reaper {
         storeRelease(m.cq, m.cqHead, this.#cqHead);
       }
     }
+  }
+
+  /** Runs pending task work and flushes the overflow list into the CQ (posting CQEs this loop reads next). */
+  #getEvents(): void {
+    if (this.quiet) hush(this.#m);
+    this.#n.enter(this.#fd, 0, 0, this.#enterFlags | IORING_ENTER_GETEVENTS, 0, 0);
+    if (this.quiet) unhush(this.#m);
   }
 
   #reapLater(): void {

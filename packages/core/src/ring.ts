@@ -5,7 +5,7 @@
  */
 import { AbortError, closedError, systemError, uringError } from './errors';
 import { sqeFlagsOf, wasStopped, type CqeSink, type OpSpec, type SubmitOptions } from './op';
-import { Reaper, type MessageHandler } from './reaper';
+import { Reaper, hush, unhush, type MessageHandler } from './reaper';
 import { setupRing, type RingMemory, type RingOptions } from './setup';
 import { sys, type Native } from './sys';
 import { LiveOp, OpTable, UNTRACKED } from './table';
@@ -33,7 +33,7 @@ import { microtask, throwLater } from './tick';
 import { Wakeup } from './wakeup';
 import { constants } from 'node:os';
 
-const { EINTR, EAGAIN, EBUSY, ECANCELED } = constants.errno;
+const { EINTR, EAGAIN, EBUSY, ECANCELED, ENXIO } = constants.errno;
 
 /**
  * One shared promise executor: it parks resolve/reject here for submit() to
@@ -110,8 +110,10 @@ export class Ring implements Disposable {
   /** What io_uring_enter is given: the registered slot (with IORING_ENTER_REGISTERED_RING in #enterFlags), or the fd. */
   readonly #enterFd: number;
   readonly #enterFlags: number;
-  /** The eventfd that wakes a DEFER_TASKRUN ring (-1: the ring fd is polled itself). */
+  /** The ring's own eventfd, which wakes its loop (-1: the ring fd is polled itself). */
   #eventfd = -1;
+  /** Our enters silence that eventfd (not under DEFER_TASKRUN, whose reaper has its own rule; see #startWakeup). */
+  #quiet = false;
   readonly #flush = () => {
     try {
       this.#flushTick();
@@ -144,6 +146,7 @@ export class Ring implements Disposable {
     }
     this.#table = new OpTable(this.#wakeup);
     this.#reaper = new Reaper(this.#m, this.#n, this.#table, this.#enterFd, this.#enterFlags);
+    this.#reaper.quiet = this.#quiet;
     adopt(this, this.#eventfd >= 0 ? [this.fd, this.#eventfd] : [this.fd]);
   }
 
@@ -357,21 +360,33 @@ export class Ring implements Disposable {
     this.#buffers = undefined;
   }
 
-  /** Signals an eventfd on completions (`async`: only those that completed out of line). */
+  /**
+   * Signals an eventfd on completions (`async`: only those that completed out of line). A ring has one:
+   * its own gives way (the ring fd is polled from then on), except on a deferTaskrun ring, which needs it.
+   */
   registerEventfd(fd: number, options?: { async?: boolean }): void {
-    if (this.#eventfd >= 0) throw uringError('ERR_URING_EVENTFD_IN_USE', 'a deferTaskrun ring wakes its event loop through its own registered eventfd: a ring has only one');
+    if (this.setupFlags & IORING_SETUP_DEFER_TASKRUN) {
+      throw uringError('ERR_URING_EVENTFD_IN_USE', 'a deferTaskrun ring wakes its event loop through its own registered eventfd: a ring has only one');
+    }
     this.#ensureOpen();
+    if (this.#eventfd >= 0) this.#pollRingFd();
     registerEventfd(this, fd, options);
   }
 
   unregisterEventfd(): void {
-    if (this.#eventfd >= 0) throw uringError('ERR_URING_EVENTFD_IN_USE', "a deferTaskrun ring's eventfd is its wake-up: it cannot be unregistered");
+    if (this.setupFlags & IORING_SETUP_DEFER_TASKRUN) {
+      throw uringError('ERR_URING_EVENTFD_IN_USE', "a deferTaskrun ring's eventfd is its wake-up: it cannot be unregistered");
+    }
+    // Ours is not the caller's to take away: without one of theirs, the kernel's answer (ENXIO).
+    if (this.#eventfd >= 0) throw systemError(-ENXIO, 'io_uring_register');
     unregisterEventfd(this);
   }
 
   /** Submits everything prepared now instead of at the end of this tick. */
   flush(): void {
     this.#submitPending();
+    // What completed inside that enter signalled nobody (#quiet): the flush microtask reaps it.
+    if (this.#quiet) this.#queueFlush();
   }
 
   /** Asks the kernel to cancel op `ud` (ASYNC_CANCEL) without waiting for its answer; the op's own CQE still comes. */
@@ -394,6 +409,7 @@ export class Ring implements Disposable {
   #reserve(count: number): void {
     if (this.#sqFree() >= count) return;
     this.#submitPending();
+    if (this.#quiet) this.#queueFlush(); // (see flush())
     // With SQPOLL the kernel thread consumes the SQ on its own: wait for it.
     for (let spins = 0; this.#sqFree() < count; spins++) {
       if (!(this.setupFlags & IORING_SETUP_SQPOLL) || spins > 1_000_000) {
@@ -457,6 +473,10 @@ export class Ring implements Disposable {
   #queued(): void {
     this.#sqTail = (this.#sqTail + 1) >>> 0;
     this.#pending++;
+    this.#queueFlush();
+  }
+
+  #queueFlush(): void {
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       microtask(this.#flush);
@@ -485,6 +505,16 @@ export class Ring implements Disposable {
     }
     // Release: the SQE bytes must be visible before the kernel sees the new tail.
     storeRelease(m.sq, m.sqTail, this.#sqTail);
+    if (!this.#quiet) return this.#enterPending();
+    hush(m);
+    try {
+      this.#enterPending();
+    } finally {
+      unhush(m); // before anyone reads the CQ tail: see unhush
+    }
+  }
+
+  #enterPending(): void {
     for (let tries = 0; this.#pending > 0; tries++) {
       // Submit only: under DEFER_TASKRUN the reaper runs the deferred work, all of it (see Reaper).
       const rc = this.#n.submit(this.#enterFd, this.#pending, this.#enterFlags);
@@ -566,29 +596,60 @@ export class Ring implements Disposable {
   }
 
   /**
-   * Polls what tells us completions are ready. The ring fd turns readable when CQEs are posted; under
-   * DEFER_TASKRUN it never does for deferred task work (the kernel posts those CQEs only inside our
-   * io_uring_enter), but a registered eventfd is signalled each time that work list goes from empty to
-   * non-empty. So we poll the eventfd, and on each wake reset it *before* the reaper runs the work
-   * (GETEVENTS): work queued after the reset signals again, and the reaper leaves no work or CQE behind.
+   * Polls what tells us completions are ready: an eventfd of the ring's own, registered with it
+   * (IORING_REGISTER_EVENTFD), which every wake resets *before* the reaper reads the CQ (what is posted
+   * after the reset signals again).
+   *
+   * The ring fd would do (it turns readable when CQEs are posted), but once polled the kernel wakes its
+   * wait queue at every CQE batch it posts (__io_commit_cqring_flush -> __wake_up: epoll's callback, a
+   * spinlock with interrupts off, ~0.15 us), even for the CQEs of our own flush's enter, which we reap
+   * inline right after. The eventfd instead is silenced during our enters (IORING_CQ_EVENTFD_DISABLED,
+   * see hush/unhush), so an op that completes inline wakes nobody; after each enter the CQ is looked at
+   * (the flush's inline reap, or a flush queued for it), and CQEs left past the inline budget come back
+   * a loop turn later (Reaper.afterSubmit). (IORING_REGISTER_EVENTFD_ASYNC is no way to that: it signals
+   * only from io-wq workers, never for the task work that completes sockets and timeouts.)
+   *
+   * Under DEFER_TASKRUN the ring fd never turns readable for deferred task work (the kernel posts those
+   * CQEs only inside our io_uring_enter), but the eventfd is signalled each time that work list goes
+   * from empty to non-empty, and the reaper runs all of it on each wake (Reaper#runDeferred). With SQPOLL
+   * the kernel's thread posts at any time: there the ring fd is polled.
    */
   #startWakeup(): Wakeup {
-    if (!(this.setupFlags & IORING_SETUP_DEFER_TASKRUN)) return new Wakeup(this.fd, () => this.#reaper.onReadable());
+    const defer = (this.setupFlags & IORING_SETUP_DEFER_TASKRUN) !== 0;
+    if (this.setupFlags & IORING_SETUP_SQPOLL) return new Wakeup(this.fd, () => this.#reaper.onReadable());
     const n = this.#n;
     const efd = n.eventfd();
-    if (efd < 0) throw systemError(-n.errno(), 'eventfd');
+    if (efd < 0) {
+      if (defer) throw systemError(-n.errno(), 'eventfd');
+      return new Wakeup(this.fd, () => this.#reaper.onReadable()); // (no fd to spare: the ring fd then)
+    }
     try {
       registerEventfd(this, efd);
       this.#eventfd = efd;
-      return new Wakeup(efd, () => {
+      const wakeup = new Wakeup(efd, () => {
         n.drainEventfd(efd);
         this.#reaper.onReadable();
       });
+      this.#quiet = !defer;
+      return wakeup;
     } catch (err) {
       n.close(efd);
       this.#eventfd = -1;
       throw err;
     }
+  }
+
+  /** The caller registers an eventfd of theirs: ours gives way, and the ring fd wakes the loop from now on. */
+  #pollRingFd(): void {
+    const efd = this.#eventfd;
+    unregisterEventfd(this);
+    this.#quiet = false;
+    this.#reaper.quiet = false;
+    this.#wakeup.repoll(this.fd, () => this.#reaper.onReadable());
+    release(this);
+    this.#eventfd = -1;
+    this.#n.close(efd);
+    adopt(this, [this.fd]);
   }
 
   #unmap(): void {

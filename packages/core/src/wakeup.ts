@@ -1,5 +1,5 @@
 /**
- * The ring's wake-up: a poll on the ring fd (POLLIN when CQEs are ready) on
+ * The ring's wake-up: a poll on the ring's eventfd (or the ring fd itself) on
  * the libuv loop of the thread that made the ring, referenced only while an op
  * that keeps the process alive is pending.
  */
@@ -19,8 +19,26 @@ function rethrow(err: unknown): void {
   throw err;
 }
 
+function open(fd: number, onReadable: () => void): PollHandle {
+  const handOver = !nodeLine.drainsMicrotasksAfterNativeCallback;
+  try {
+    return sys().poll(fd, (status) => {
+      if (status < 0) return;
+      onReadable();
+      if (!handOver) return;
+      try {
+        drainTicks();
+      } catch (err) {
+        setImmediate(rethrow, err);
+      }
+    });
+  } catch (err) {
+    throw uringError('ERR_URING_POLL', `could not poll the ring's wake-up fd on this thread's libuv loop (${(err as Error).message})`);
+  }
+}
+
 export class Wakeup {
-  readonly #handle: PollHandle;
+  #handle: PollHandle;
   #refd = true;
   #want = false;
   #scheduled = false;
@@ -43,22 +61,20 @@ export class Wakeup {
 
   /** Polls `fd` on this thread's loop and calls `onReadable` there; starts unreferenced (an idle ring never keeps the process alive). */
   constructor(fd: number, onReadable: () => void) {
-    const handOver = !nodeLine.drainsMicrotasksAfterNativeCallback;
-    try {
-      this.#handle = sys().poll(fd, (status) => {
-        if (status < 0) return;
-        onReadable();
-        if (!handOver) return;
-        try {
-          drainTicks();
-        } catch (err) {
-          setImmediate(rethrow, err);
-        }
-      });
-    } catch (err) {
-      throw uringError('ERR_URING_POLL', `could not poll the ring fd on this thread's libuv loop (${(err as Error).message})`);
-    }
+    this.#handle = open(fd, onReadable);
     this.#sync();
+  }
+
+  /** Polls `fd` instead from now on (a new handle, referenced as the old one was). */
+  repoll(fd: number, onReadable: () => void): void {
+    const handle = open(fd, onReadable);
+    this.#handle.close();
+    this.#handle = handle;
+    this.#refd = true; // (a new handle starts referenced)
+    if (!this.#want) {
+      this.#refd = false;
+      handle.unref();
+    }
   }
 
   /** Whether the loop should stay alive for this ring (applied before the loop next blocks or exits: see #sync). */

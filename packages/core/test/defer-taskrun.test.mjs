@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Ring, op, uapi } from '@uring/core';
 import { fifo, sleep } from './helpers.mjs';
 
-const stress = fileURLToPath(new URL('./fixtures/defer-wakeups.mjs', import.meta.url));
+const stress = fileURLToPath(new URL('./fixtures/wakeups.mjs', import.meta.url));
 const WRITES = Number(process.env.DEFER_WRITES ?? 20_000);
 
 describe('a deferTaskrun ring', () => {
@@ -68,7 +68,7 @@ describe('a deferTaskrun ring', () => {
     this.timeout(120_000);
     // The fixture exits 1 with MISS when bytes stop arriving (a missed wake-up stalls for good:
     // the deferred work stays queued and the eventfd is signalled only when that queue empties first).
-    const out = execFileSync(process.execPath, [stress, String(WRITES), '64'], { encoding: 'utf8', timeout: 100_000 });
+    const out = execFileSync(process.execPath, [stress, String(WRITES), '64', 'defer'], { encoding: 'utf8', timeout: 100_000 });
     expect(out).to.match(/^OK \d+ bytes/);
   });
 });
