@@ -129,7 +129,9 @@ export class Reaper {
    * within a budget so a serial await loop still lets the event loop run.
    */
   afterSubmit(): void {
-    if (!this.#ready()) return;
+    // Under DEFER_TASKRUN, work queued during our enter had its eventfd signal silenced too (the kernel
+    // signals only when that list goes from empty to non-empty): IORING_SQ_TASKRUN says it waits.
+    if (!this.#ready() && !(this.#deferTaskrun && loadAcquire(this.#m.sq, this.#m.sqFlags) & IORING_SQ_TASKRUN)) return;
     if (this.#inlineBudget > 0) {
       this.#inlineBudget--;
       this.#reapSafely();
@@ -284,11 +286,12 @@ export class Reaper {
    */
   #runDeferred(quiet: boolean): void {
     const m = this.#m;
-    // Seq-cst stores and loads here pair with the kernel's: either it sees the flag cleared and
-    // signals the eventfd, or we see IORING_SQ_TASKRUN it set and run the work ourselves.
-    if (quiet) Atomics.or(m.cq, m.cqFlags, IORING_CQ_EVENTFD_DISABLED);
+    // unhush's barrier pairs with the kernel's (the cmpxchg that queues the work, before it sets
+    // IORING_SQ_TASKRUN and reads the flag): either it sees the eventfd on and signals it, or #drain
+    // sees IORING_SQ_TASKRUN and runs the work itself.
+    if (quiet) hush(m);
     this.#n.enter(this.#fd, 0, m.cqEntries, this.#enterFlags | IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, this.#noWaitAddr, 24);
-    if (quiet) Atomics.and(m.cq, m.cqFlags, ~IORING_CQ_EVENTFD_DISABLED);
+    if (quiet) unhush(m);
   }
 
   #dispatch(ud: number, udHigh: number, res: number, flags: number): void {

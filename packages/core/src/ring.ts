@@ -112,7 +112,7 @@ export class Ring implements Disposable {
   readonly #enterFlags: number;
   /** The ring's own eventfd, which wakes its loop (-1: the ring fd is polled itself). */
   #eventfd = -1;
-  /** Our enters silence that eventfd (not under DEFER_TASKRUN, whose reaper has its own rule; see #startWakeup). */
+  /** Our enters silence that eventfd (see #startWakeup). */
   #quiet = false;
   readonly #flush = () => {
     try {
@@ -630,7 +630,7 @@ export class Ring implements Disposable {
         n.drainEventfd(efd);
         this.#reaper.onReadable();
       });
-      this.#quiet = !defer;
+      this.#quiet = true;
       return wakeup;
     } catch (err) {
       n.close(efd);
