@@ -8,6 +8,7 @@
 export * as op from './ops';
 export * from './promises';
 export { Ring, defaultRing, isAvailable, unavailableError, type OpHandle } from './ring';
+export type { LiveOp } from './table';
 export type { RingOptions } from './setup';
 export type { OpSpec, SubmitOptions, CqeSink } from './op';
 export { completeDefault, sqeFlagsOf } from './op';

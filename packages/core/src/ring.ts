@@ -222,6 +222,22 @@ export class Ring implements Disposable {
   }
 
   /**
+   * A live op for restart(), made once by an owner that starts the same spec and sink again and again,
+   * one start at a time (a connection's sends, its spec refilled for each): start() made a live op and
+   * a handle per start, and storing the young op into the table took a write-barrier slow path.
+   */
+  liveOp(spec: OpSpec<unknown>, sink: CqeSink): LiveOp {
+    return new LiveOp(sink, spec, true, null, null);
+  }
+
+  /** start() of a live op from liveOp() whose last start's final CQE has come (it keeps the process alive meanwhile). */
+  restart(op: LiveOp): void {
+    this.#ensureOpen();
+    this.#reserve(1);
+    this.#prepare(op, op.spec.sqeFlags ?? 0);
+  }
+
+  /**
    * Writes a link chain: every SQE but the last carries IOSQE_IO_LINK (or
    * IOSQE_IO_HARDLINK). The whole chain lands in one submission, never split.
    */

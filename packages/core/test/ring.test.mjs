@@ -32,6 +32,30 @@ describe('Ring basics', () => {
     }
   });
 
+  it('liveOp/restart: one live op started again after each final CQE, its spec refilled each time; each start frees its slot at its final CQE', async () => {
+    const ring = new Ring();
+    try {
+      const spec = { opcode: 0, syscall: 'nop', n: 0, prep(v, o) { v.setUint8(o, 0); } }; // IORING_OP_NOP
+      const seen = [];
+      let done;
+      const finished = new Promise((resolve) => (done = resolve));
+      const live = ring.liveOp(spec, (res, _flags, more) => {
+        expect(more).to.equal(false);
+        seen.push([res, spec.n]);
+        expect(ring.inflight).to.equal(0);
+        if (++spec.n < 5) ring.restart(live);
+        else done();
+      });
+      ring.restart(live);
+      expect(ring.inflight).to.equal(1);
+      await finished;
+      expect(seen).to.deep.equal([[0, 0], [0, 1], [0, 2], [0, 3], [0, 4]]);
+      expect(ring.inflight).to.equal(0);
+    } finally {
+      ring.close();
+    }
+  });
+
   it('submitDetached: a direct CLOSE with no CQE and no table entry; a later op sees the slot empty, and a failure is dropped', async () => {
     const ring = new Ring();
     try {

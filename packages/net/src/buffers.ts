@@ -142,9 +142,11 @@ export class ReceiveBuffers {
   }
 
   giveBack(token: number): void {
-    const g = this.#groups.get(Math.floor(token / 65536))!;
+    const id = token >>> 16;
+    // Most chunks come from the current group: no Map lookup for them (one per chunk an echo sends on).
+    const g = id === this.#current.ring.groupId ? this.#current : this.#groups.get(id)!;
     g.lent--;
-    g.ring.recycle(token % 65536);
+    g.ring.recycle(token & 0xffff);
     this.#retire(g);
   }
 

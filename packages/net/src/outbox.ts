@@ -13,7 +13,7 @@
  * MSG_WAITALL has the kernel finish a short stream send itself (Linux 5.19+).
  */
 import { constants } from 'node:os';
-import { addressOf as coreAddressOf, completeDefault, op, Opcode, sqe, sys, type CqeSink, type OpSpec, type Ring } from '@uring/core';
+import { addressOf as coreAddressOf, completeDefault, op, Opcode, sqe, sys, type CqeSink, type LiveOp, type OpSpec, type Ring } from '@uring/core';
 
 const { ECANCELED } = constants.errno;
 // Read once: each of @uring/core's exports is a getter on a dictionary-mode object (tsc's CommonJS
@@ -99,6 +99,8 @@ export class Outbox {
   #zcSpec: OpSpec<number> | null = null;
   #settle: Settle | null = null;
   #spec: SendSpec | null = null;
+  /** That spec's live op, started again for each send (no live op and handle made per send). */
+  #live: LiveOp | null = null;
   /** msghdr then GATHER_MAX iovecs, and its address. */
   #gather: DataView | null = null;
   #gatherAt = 0;
@@ -162,7 +164,7 @@ export class Outbox {
         spec.opcode = SEND;
         spec.addr = this.#at + this.#sent;
         spec.len = this.#length - this.#sent;
-        o.ring.start(spec, this.#onCqe);
+        o.ring.restart((this.#live ??= o.ring.liveOp(spec, this.#onCqe)));
         return;
       }
       const left = this.#sent === 0 ? bytes : rest(bytes, this.#sent);
@@ -185,7 +187,7 @@ export class Outbox {
         o.ring.start(op.sendmsg(o.fd, left, undefined, SEND_FLAGS), this.#onCqe);
         return;
       }
-      o.ring.start(spec, this.#onCqe);
+      o.ring.restart((this.#live ??= o.ring.liveOp(spec, this.#onCqe)));
     } catch (err) {
       this.#finish(err);
     }
