@@ -11,7 +11,7 @@ import { caseArgs, limit, rate, report, runCase } from './lib.mjs';
 const self = fileURLToPath(import.meta.url);
 const DIR = path.join(os.tmpdir(), 'uring-bench-fs');
 const BIG = path.join(DIR, 'big-64m');
-const SMALL = Array.from({ length: 2000 }, (_, i) => path.join(DIR, 'small', `f${i}`));
+const SMALL = Array.from({ length: 2000 }, (_, i) => path.join(DIR, 'small', `s${i}`)); // s<i>: the names ../shared/limits/uring_readfiles reads
 const RAND = path.join(os.tmpdir(), 'uring-bench-256m');
 
 function prepare() {
