@@ -110,10 +110,8 @@ export class Ring implements Disposable {
   /** What io_uring_enter is given: the registered slot (with IORING_ENTER_REGISTERED_RING in #enterFlags), or the fd. */
   readonly #enterFd: number;
   readonly #enterFlags: number;
-  /** The ring's own eventfd, which wakes its loop (-1: the ring fd is polled itself). */
+  /** The ring's own eventfd, which wakes its loop and which our enters silence (-1: the ring fd is polled itself; see #startWakeup). */
   #eventfd = -1;
-  /** Our enters silence that eventfd (see #startWakeup). */
-  #quiet = false;
   readonly #flush = () => {
     try {
       this.#flushTick();
@@ -146,7 +144,7 @@ export class Ring implements Disposable {
     }
     this.#table = new OpTable(this.#wakeup);
     this.#reaper = new Reaper(this.#m, this.#n, this.#table, this.#enterFd, this.#enterFlags);
-    this.#reaper.quiet = this.#quiet;
+    this.#reaper.quiet = this.#eventfd >= 0;
     adopt(this, this.#eventfd >= 0 ? [this.fd, this.#eventfd] : [this.fd]);
   }
 
@@ -401,8 +399,8 @@ export class Ring implements Disposable {
   /** Submits everything prepared now instead of at the end of this tick. */
   flush(): void {
     this.#submitPending();
-    // What completed inside that enter signalled nobody (#quiet): the flush microtask reaps it.
-    if (this.#quiet) this.#queueFlush();
+    // What completed inside that enter signalled nobody (our eventfd was silenced): the flush microtask reaps it.
+    if (this.#eventfd >= 0) this.#queueFlush();
   }
 
   /** Asks the kernel to cancel op `ud` (ASYNC_CANCEL) without waiting for its answer; the op's own CQE still comes. */
@@ -425,7 +423,7 @@ export class Ring implements Disposable {
   #reserve(count: number): void {
     if (this.#sqFree() >= count) return;
     this.#submitPending();
-    if (this.#quiet) this.#queueFlush(); // (see flush())
+    if (this.#eventfd >= 0) this.#queueFlush(); // (see flush())
     // With SQPOLL the kernel thread consumes the SQ on its own: wait for it.
     for (let spins = 0; this.#sqFree() < count; spins++) {
       if (!(this.setupFlags & IORING_SETUP_SQPOLL) || spins > 1_000_000) {
@@ -521,7 +519,7 @@ export class Ring implements Disposable {
     }
     // Release: the SQE bytes must be visible before the kernel sees the new tail.
     storeRelease(m.sq, m.sqTail, this.#sqTail);
-    if (!this.#quiet) return this.#enterPending();
+    if (this.#eventfd < 0) return this.#enterPending();
     hush(m);
     try {
       this.#enterPending();
@@ -646,7 +644,6 @@ export class Ring implements Disposable {
         n.drainEventfd(efd);
         this.#reaper.onReadable();
       });
-      this.#quiet = true;
       return wakeup;
     } catch (err) {
       n.close(efd);
@@ -659,7 +656,6 @@ export class Ring implements Disposable {
   #pollRingFd(): void {
     const efd = this.#eventfd;
     unregisterEventfd(this);
-    this.#quiet = false;
     this.#reaper.quiet = false;
     this.#wakeup.repoll(this.fd, () => this.#reaper.onReadable());
     release(this);
