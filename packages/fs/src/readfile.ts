@@ -43,15 +43,8 @@ class CloseSlot implements OpSpec<void | Promise<void>> {
   }
 }
 
-/** A CLOSE of a fixed-file slot that nobody waits for (see closeSlot). */
-class DetachedClose implements OpSpec<void> {
-  readonly opcode = Opcode.CLOSE;
-  readonly syscall = 'close';
-  constructor(readonly slot: number) {}
-  prep(v: DataView, o: number): void {
-    sqe.prepCloseDirect(v, o, this.slot);
-  }
-}
+/** op.close of a fixed-file slot (see closeSlot). */
+const FIXED = { fixed: true } as const;
 
 /**
  * Empties a slot whose file was read, with no CQE, table entry or promise
@@ -62,7 +55,7 @@ class DetachedClose implements OpSpec<void> {
 function closeSlot(ring: Ring, slot: number): void {
   if (ring.closed) return;
   const base = baseRing(ring);
-  base.submitDetached(new DetachedClose(slot));
+  base.submitDetached(op.close(slot, FIXED));
   base.files.free(slot);
 }
 
