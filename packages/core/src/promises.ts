@@ -5,8 +5,6 @@
  */
 import type { OpSpec, SubmitOptions } from './op';
 import * as op from './ops';
-// The hot calls take their builders from their module, not through the barrel's getters (a dictionary-mode object).
-import { read as readSpec, write as writeSpec } from './ops/rw';
 import { chain, runChain } from './chain';
 import { defaultRing, type Ring } from './ring';
 import type { Addr } from './sqe';
@@ -51,14 +49,14 @@ type O = CallOptions;
 export const nop = (options?: O) => run(() => op.nop(), options);
 export function read(fd: number, buffer: ArrayBufferView, position?: Addr, options?: O & op.RwOptions): Promise<number> {
   try {
-    return submitOn(readSpec(fd, buffer, position, options), options);
+    return submitOn(op.read(fd, buffer, position, options), options);
   } catch (err) {
     return Promise.reject(err);
   }
 }
 export function write(fd: number, buffer: ArrayBufferView, position?: Addr, options?: O & op.RwOptions): Promise<number> {
   try {
-    return submitOn(writeSpec(fd, buffer, position, options), options);
+    return submitOn(op.write(fd, buffer, position, options), options);
   } catch (err) {
     return Promise.reject(err);
   }

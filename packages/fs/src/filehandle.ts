@@ -136,9 +136,6 @@ function writevResult(bytesWritten: number, buffers: unknown): never {
 const kUnref = Symbol('unref');
 /** The handle's hook for the end of a write at the file position (module-private, see #cursorStart). */
 const kCursorDone = Symbol('cursorDone');
-/** (Module constants: core's exports are getters.) */
-const READ = Opcode.READ;
-const WRITE = Opcode.WRITE;
 const SEEK_SET = 0;
 const SEEK_CUR = 1;
 
@@ -162,7 +159,7 @@ class RwAt implements OpSpec<{ bytesRead: number; buffer: unknown } | { bytesWri
     readonly start?: number,
   ) {}
   get syscall(): string {
-    return this.opcode === READ ? 'read' : 'write';
+    return this.opcode === Opcode.READ ? 'read' : 'write';
   }
   prep(v: DataView, o: number): void {
     sqe.prepRw(v, o, this.opcode, this.fd, addressOf(this.keep) + this.offset, this.length, this.position);
@@ -171,7 +168,7 @@ class RwAt implements OpSpec<{ bytesRead: number; buffer: unknown } | { bytesWri
     if (this.start !== undefined) this.handle[kCursorDone](this.fd, this.start, res, this.length);
     this.handle[kUnref]();
     if (res < 0) throw systemError(res, this.syscall);
-    return this.opcode === READ ? readResult(res, this.out) : writeResult(res, this.out);
+    return this.opcode === Opcode.READ ? readResult(res, this.out) : writeResult(res, this.out);
   }
   discard(res: number): void {
     if (this.start !== undefined) this.handle[kCursorDone](this.fd, this.start, res, this.length);
@@ -237,7 +234,7 @@ export class FileHandle extends Base {
       const len = length === undefined ? buffer.byteLength - at : length;
       if (at >= 0 && Number.isInteger(len) && (len as number) > 0 && at + (len as number) <= buffer.byteLength && (noPos(position) || isPos(position))) {
         const fd = FileHandle.#ref(this);
-        if (fd !== -1) return this.#rw(READ, fd, buffer, at, len as number, noPos(position) ? -1 : (position as number), buffer);
+        if (fd !== -1) return this.#rw(Opcode.READ, fd, buffer, at, len as number, noPos(position) ? -1 : (position as number), buffer);
       }
     }
     return (super.read as (...a: unknown[]) => Promise<never>)(...arguments);
@@ -245,7 +242,7 @@ export class FileHandle extends Base {
 
   /** A READ or WRITE counted in the refs (from #ref), settled by its RwAt (see there). */
   #rw<T>(opcode: number, fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, out: unknown): Promise<T> {
-    const atCursor = opcode === WRITE && position === -1;
+    const atCursor = opcode === Opcode.WRITE && position === -1;
     const start = atCursor ? this.#cursorStart(fd) : undefined;
     try {
       return this.#ring.submit(new RwAt(this, opcode, fd, buffer, offset, length, position, out, start)) as Promise<T>;
@@ -302,7 +299,7 @@ export class FileHandle extends Base {
         const len = length === undefined || length === null ? buffer.byteLength - at : length;
         if (at >= 0 && Number.isInteger(len) && (len as number) >= 0 && at + (len as number) <= buffer.byteLength && (noPos(position) || isPos(position))) {
           const fd = FileHandle.#ref(this);
-          if (fd !== -1) return this.#rw(WRITE, fd, buffer, at, len as number, noPos(position) ? -1 : (position as number), buffer);
+          if (fd !== -1) return this.#rw(Opcode.WRITE, fd, buffer, at, len as number, noPos(position) ? -1 : (position as number), buffer);
         }
       }
     } else if (typeof buffer === 'string' && buffer.length > 0 && (noPos(offset) || isPos(offset)) && (length === undefined || (typeof length === 'string' && Buffer.isEncoding(length) && length !== 'hex'))) {
@@ -310,7 +307,7 @@ export class FileHandle extends Base {
       const fd = FileHandle.#ref(this);
       if (fd !== -1) {
         const bytes = Buffer.from(buffer, length as BufferEncoding | undefined);
-        return this.#rw(WRITE, fd, bytes, 0, bytes.byteLength, noPos(offset) ? -1 : (offset as number), buffer);
+        return this.#rw(Opcode.WRITE, fd, bytes, 0, bytes.byteLength, noPos(offset) ? -1 : (offset as number), buffer);
       }
     }
     return (super.write as (...a: unknown[]) => Promise<never>)(...arguments);

@@ -13,8 +13,6 @@ import { Pipe } from './pipe';
 import { constants } from 'node:os';
 
 const { ENOBUFS, ECANCELED, EINVAL } = constants.errno;
-/** Read once: @uring/core's exports are getters on a dictionary-mode object (a LoadIC and a call at every use). */
-const { bufferId } = BufferRing;
 const TCP_KEEPIDLE = 4;
 const UNREF = { ref: false } as const;
 /**
@@ -347,7 +345,7 @@ export class Connection implements AsyncIterable<Buffer> {
     const g = this.#group!;
     let starved = false;
     if (res > 0) {
-      const bid = bufferId(flags);
+      const bid = BufferRing.bufferId(flags);
       const sink = this.#sink;
       if (sink === undefined) g.ring.recycle(bid);
       else {

@@ -13,14 +13,9 @@
  * MSG_WAITALL has the kernel finish a short stream send itself (Linux 5.19+).
  */
 import { constants } from 'node:os';
-import { addressOf as coreAddressOf, completeDefault, op, Opcode, sqe, sys, type CqeSink, type LiveOp, type OpSpec, type Ring } from '@uring/core';
+import { addressOf, completeDefault, op, Opcode, sqe, sys, type CqeSink, type LiveOp, type OpSpec, type Ring } from '@uring/core';
 
 const { ECANCELED } = constants.errno;
-// Read once: each of @uring/core's exports is a getter on a dictionary-mode object (tsc's CommonJS
-// re-exports), a LoadIC and a call at every use, several per send.
-const addressOf = coreAddressOf;
-const { prepRw, setOpFlags, setU64 } = sqe;
-const { SEND, SENDMSG } = Opcode;
 const SEND_FLAGS = op.MSG_NOSIGNAL | op.MSG_WAITALL;
 /** A gathered send of more chunks than this builds its msghdr for the one send (op.sendmsg). */
 const GATHER_MAX = 8;
@@ -67,7 +62,7 @@ function rest(p: Payload, sent: number): Payload {
 
 /** The connection's SEND or SENDMSG SQE, refilled for each send (the outbox keeps the bytes alive meanwhile). */
 class SendSpec implements OpSpec<number> {
-  opcode: number = SEND;
+  opcode: number = Opcode.SEND;
   syscall = 'write';
   readonly #fd: number;
   addr = 0;
@@ -78,8 +73,8 @@ class SendSpec implements OpSpec<number> {
   }
 
   prep(v: DataView, o: number): void {
-    prepRw(v, o, this.opcode, this.#fd, this.addr, this.len, 0);
-    setOpFlags(v, o, SEND_FLAGS);
+    sqe.prepRw(v, o, this.opcode, this.#fd, this.addr, this.len, 0);
+    sqe.setOpFlags(v, o, SEND_FLAGS);
   }
 }
 
@@ -161,7 +156,7 @@ export class Outbox {
     try {
       const spec = (this.#spec ??= new SendSpec(o.fd));
       if (bytes === null) {
-        spec.opcode = SEND;
+        spec.opcode = Opcode.SEND;
         spec.addr = this.#at + this.#sent;
         spec.len = this.#length - this.#sent;
         o.ring.restart((this.#live ??= o.ring.liveOp(spec, this.#onCqe)));
@@ -176,11 +171,11 @@ export class Outbox {
       }
       if (!Array.isArray(left) || left.length === 1) {
         const b = Array.isArray(left) ? left[0]! : left;
-        spec.opcode = SEND;
+        spec.opcode = Opcode.SEND;
         spec.addr = addressOf(b);
         spec.len = b.byteLength;
       } else if (left.length <= GATHER_MAX) {
-        spec.opcode = SENDMSG;
+        spec.opcode = Opcode.SENDMSG;
         spec.addr = this.#fillGather(left);
         spec.len = 1;
       } else {
@@ -200,13 +195,13 @@ export class Outbox {
       const mem = Buffer.alloc(MSGHDR_SIZE + GATHER_MAX * IOVEC_SIZE);
       this.#gatherAt = Number(sys().address(mem));
       v = this.#gather = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
-      setU64(v, 16, this.#gatherAt + MSGHDR_SIZE); // msg_iov; msg_name and msg_control stay null
+      sqe.setU64(v, 16, this.#gatherAt + MSGHDR_SIZE); // msg_iov; msg_name and msg_control stay null
     }
-    setU64(v, 24, chunks.length); // msg_iovlen
+    sqe.setU64(v, 24, chunks.length); // msg_iovlen
     for (let i = 0; i < chunks.length; i++) {
       const b = chunks[i]!;
-      setU64(v, MSGHDR_SIZE + i * IOVEC_SIZE, addressOf(b));
-      setU64(v, MSGHDR_SIZE + i * IOVEC_SIZE + 8, b.byteLength);
+      sqe.setU64(v, MSGHDR_SIZE + i * IOVEC_SIZE, addressOf(b));
+      sqe.setU64(v, MSGHDR_SIZE + i * IOVEC_SIZE + 8, b.byteLength);
     }
     return this.#gatherAt;
   }

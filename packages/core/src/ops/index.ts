@@ -1,74 +1,117 @@
 /** Op builders: each returns an OpSpec, a value that a ring submits as a promise, an observable or a chain step. */
-export { read, write, readv, writev, readFixed, writeFixed, readvFixed, writevFixed, readProvided, readMultishot, type RwOptions } from './rw';
-export { nop, fsync, syncFileRange, fallocate, fadvise, madvise, ftruncate } from './sync';
-export {
-  openat,
-  openat2,
-  close,
-  statx,
-  statxWith,
-  renameat,
-  unlinkat,
-  mkdirat,
-  symlinkat,
-  linkat,
-  decodeStatx,
-  type PathLike,
-  type OpenOptions,
-  type OpenHow,
-  type Statx,
-  type StatxTimestamp,
-  type StatxOptions,
-  type AtOptions,
-} from './path';
-export { splice, tee, pipe, type PipeOptions } from './splice';
-export { getxattr, fgetxattr, setxattr, fsetxattr } from './xattr';
-export { timeout, timeoutRemove, timeoutUpdate, linkTimeout, timespec, type Duration, type Clock, type TimeoutOptions, type TimeoutResult } from './timeout';
-export { cancel, cancelFd, cancelAll, cancelOp } from './cancel';
-export { pollAdd, pollRemove, epollCtl, epollWait, type EpollEvent, POLLIN, POLLOUT, POLLPRI, POLLERR, POLLHUP, POLLRDHUP, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD } from './poll';
-export {
-  socket,
-  connect,
-  accept,
-  send,
-  recv,
-  recvMultishot,
-  sendmsg,
-  siocinq,
-  siocoutq,
-  getsockopt,
-  setsockopt,
-  recvmsg,
-  shutdown,
-  bind,
-  listen,
-  SOCK_STREAM,
-  SOCK_DGRAM,
-  SOCK_NONBLOCK,
-  SOCK_CLOEXEC,
-  MSG_NOSIGNAL,
-  MSG_WAITALL,
-  SHUT_RD,
-  SHUT_WR,
-  SHUT_RDWR,
-  type AcceptOptions,
-  type RecvmsgResult,
-} from './socket';
-export {
-  provideBuffers,
-  removeBuffers,
-  msgRing,
-  msgRingFd,
-  filesUpdate,
-  waitid,
-  futexWait,
-  futexWaitv,
-  fixedFdInstall,
-  type FutexWait,
-  futexWake,
-  P_PID,
-  WEXITED,
-  WNOWAIT,
-  type WaitidResult,
-} from './misc';
-export { MESSAGE_TAG } from '../table';
+// `export import`, not `export { } from`: data properties, not getters (see ../index.ts).
+import * as rwOps from './rw';
+import * as syncOps from './sync';
+import * as pathOps from './path';
+import * as spliceOps from './splice';
+import * as xattrOps from './xattr';
+import * as timeoutOps from './timeout';
+import * as cancelOps from './cancel';
+import * as pollOps from './poll';
+import * as socketOps from './socket';
+import * as miscOps from './misc';
+import * as liveOps from '../table';
+
+export type { RwOptions } from './rw';
+export type { PathLike, OpenOptions, OpenHow, Statx, StatxTimestamp, StatxOptions, AtOptions } from './path';
+export type { PipeOptions } from './splice';
+export type { Duration, Clock, TimeoutOptions, TimeoutResult } from './timeout';
+export type { EpollEvent } from './poll';
+export type { AcceptOptions, RecvmsgResult } from './socket';
+export type { FutexWait, WaitidResult } from './misc';
+
+export import read = rwOps.read;
+export import write = rwOps.write;
+export import readv = rwOps.readv;
+export import writev = rwOps.writev;
+export import readFixed = rwOps.readFixed;
+export import writeFixed = rwOps.writeFixed;
+export import readvFixed = rwOps.readvFixed;
+export import writevFixed = rwOps.writevFixed;
+export import readProvided = rwOps.readProvided;
+export import readMultishot = rwOps.readMultishot;
+export import nop = syncOps.nop;
+export import fsync = syncOps.fsync;
+export import syncFileRange = syncOps.syncFileRange;
+export import fallocate = syncOps.fallocate;
+export import fadvise = syncOps.fadvise;
+export import madvise = syncOps.madvise;
+export import ftruncate = syncOps.ftruncate;
+export import openat = pathOps.openat;
+export import openat2 = pathOps.openat2;
+export import close = pathOps.close;
+export import statx = pathOps.statx;
+export import statxWith = pathOps.statxWith;
+export import renameat = pathOps.renameat;
+export import unlinkat = pathOps.unlinkat;
+export import mkdirat = pathOps.mkdirat;
+export import symlinkat = pathOps.symlinkat;
+export import linkat = pathOps.linkat;
+export import decodeStatx = pathOps.decodeStatx;
+export import splice = spliceOps.splice;
+export import tee = spliceOps.tee;
+export import pipe = spliceOps.pipe;
+export import getxattr = xattrOps.getxattr;
+export import fgetxattr = xattrOps.fgetxattr;
+export import setxattr = xattrOps.setxattr;
+export import fsetxattr = xattrOps.fsetxattr;
+export import timeout = timeoutOps.timeout;
+export import timeoutRemove = timeoutOps.timeoutRemove;
+export import timeoutUpdate = timeoutOps.timeoutUpdate;
+export import linkTimeout = timeoutOps.linkTimeout;
+export import timespec = timeoutOps.timespec;
+export import cancel = cancelOps.cancel;
+export import cancelFd = cancelOps.cancelFd;
+export import cancelAll = cancelOps.cancelAll;
+export import cancelOp = cancelOps.cancelOp;
+export import pollAdd = pollOps.pollAdd;
+export import pollRemove = pollOps.pollRemove;
+export import epollCtl = pollOps.epollCtl;
+export import epollWait = pollOps.epollWait;
+export import POLLIN = pollOps.POLLIN;
+export import POLLOUT = pollOps.POLLOUT;
+export import POLLPRI = pollOps.POLLPRI;
+export import POLLERR = pollOps.POLLERR;
+export import POLLHUP = pollOps.POLLHUP;
+export import POLLRDHUP = pollOps.POLLRDHUP;
+export import EPOLL_CTL_ADD = pollOps.EPOLL_CTL_ADD;
+export import EPOLL_CTL_DEL = pollOps.EPOLL_CTL_DEL;
+export import EPOLL_CTL_MOD = pollOps.EPOLL_CTL_MOD;
+export import socket = socketOps.socket;
+export import connect = socketOps.connect;
+export import accept = socketOps.accept;
+export import send = socketOps.send;
+export import recv = socketOps.recv;
+export import recvMultishot = socketOps.recvMultishot;
+export import sendmsg = socketOps.sendmsg;
+export import siocinq = socketOps.siocinq;
+export import siocoutq = socketOps.siocoutq;
+export import getsockopt = socketOps.getsockopt;
+export import setsockopt = socketOps.setsockopt;
+export import recvmsg = socketOps.recvmsg;
+export import shutdown = socketOps.shutdown;
+export import bind = socketOps.bind;
+export import listen = socketOps.listen;
+export import SOCK_STREAM = socketOps.SOCK_STREAM;
+export import SOCK_DGRAM = socketOps.SOCK_DGRAM;
+export import SOCK_NONBLOCK = socketOps.SOCK_NONBLOCK;
+export import SOCK_CLOEXEC = socketOps.SOCK_CLOEXEC;
+export import MSG_NOSIGNAL = socketOps.MSG_NOSIGNAL;
+export import MSG_WAITALL = socketOps.MSG_WAITALL;
+export import SHUT_RD = socketOps.SHUT_RD;
+export import SHUT_WR = socketOps.SHUT_WR;
+export import SHUT_RDWR = socketOps.SHUT_RDWR;
+export import provideBuffers = miscOps.provideBuffers;
+export import removeBuffers = miscOps.removeBuffers;
+export import msgRing = miscOps.msgRing;
+export import msgRingFd = miscOps.msgRingFd;
+export import filesUpdate = miscOps.filesUpdate;
+export import waitid = miscOps.waitid;
+export import futexWait = miscOps.futexWait;
+export import futexWaitv = miscOps.futexWaitv;
+export import fixedFdInstall = miscOps.fixedFdInstall;
+export import futexWake = miscOps.futexWake;
+export import P_PID = miscOps.P_PID;
+export import WEXITED = miscOps.WEXITED;
+export import WNOWAIT = miscOps.WNOWAIT;
+export import MESSAGE_TAG = liveOps.MESSAGE_TAG;
