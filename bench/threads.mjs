@@ -82,30 +82,6 @@ function clusterScript() {
   return file;
 }
 
-/**
- * A wrk script that counts the responses each thread served (examples/http-threads.mjs names it in
- * x-thread): SO_REUSEPORT spreads connections by a hash of their ports, so one run's 64 connections
- * may split 38 / 26 between the threads, where the cluster's primary deals them out in turn.
- */
-const SPLIT = `
-  local threads = {}
-  function setup(thread) table.insert(threads, thread) end
-  function response(status, headers, body)
-    local t = tonumber(headers["x-thread"]) or 0
-    _G["n" .. t] = (_G["n" .. t] or 0) + 1
-  end
-  function done()
-    local parts = {}
-    for _, th in ipairs(threads) do for id = 0, 64 do local n = th:get("n" .. id) if n then table.insert(parts, n) end end end
-    io.write("split " .. table.concat(parts, " ") .. "\\n")
-  end`;
-
-function splitScript() {
-  const file = path.join(os.tmpdir(), 'uring-bench-split.lua');
-  fs.writeFileSync(file, SPLIT);
-  return file;
-}
-
 let portSeq = 24000 + (process.pid % 5000);
 
 /** CPU seconds (user + system) of a process and its children (cluster's workers) so far, every thread counted. */
@@ -128,30 +104,35 @@ async function startHttp(kind) {
   const port = portSeq++;
   const args = kind === 'cluster' ? [clusterScript(), String(port), '2'] : [`${examples}http-threads.mjs`, '--workers', kind === 'ring2' ? '2' : '1', '--port', String(port)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = { kind, port, child, out: '' };
   await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => (out += d) && out.includes('serving on') && resolve());
+    child.stdout.on('data', (d) => (server.out += d) && server.out.includes('serving on') && resolve());
     child.once('exit', (code) => reject(new Error(`${kind} server exited ${code}`)));
   });
-  return { kind, port, child };
+  return server;
 }
 
 /** wrk against a running server: requests/s and the server's CPU per request (us, all its threads and processes). */
-function wrkAgainst(server, seconds, script) {
+function wrkAgainst(server, seconds) {
   const cpu0 = cpuSeconds(server.child.pid);
-  const r = spawnSync('wrk', ['-t1', '-c64', `-d${seconds}s`, ...(script ? ['-s', script] : []), `http://127.0.0.1:${server.port}/`], { encoding: 'utf8' });
+  const r = spawnSync('wrk', ['-t1', '-c64', `-d${seconds}s`, `http://127.0.0.1:${server.port}/`], { encoding: 'utf8' });
   const cpu = cpuSeconds(server.child.pid) - cpu0;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout ?? '')?.[1]);
   const total = Number(/(\d+) requests in/.exec(r.stdout ?? '')?.[1]);
   if (!(rps > 0)) throw new Error(`wrk against ${server.kind}: ${r.stdout}${r.stderr}${r.error ?? ''}`);
-  const split = /split ([\d ]+)/.exec(r.stdout)?.[1].trim().split(' ').map(Number);
-  return { rps, cpuUs: (cpu * 1e6) / total, split };
+  return { rps, cpuUs: (cpu * 1e6) / total };
 }
 
+/**
+ * Stops a server; for ours, how many requests each thread served in all (the example prints it):
+ * SO_REUSEPORT spreads connections by a hash of their ports, so 64 connections may split 38 / 26
+ * between the threads, where the cluster's primary deals them out in turn.
+ */
 async function stopHttp(server) {
   const exited = new Promise((resolve) => (server.child.exitCode !== null ? resolve() : server.child.once('exit', resolve)));
   server.child.kill('SIGTERM');
   await exited;
+  return /served ([\d ]+)/.exec(server.out)?.[1].trim().split(' ').map(Number);
 }
 
 function hasWrk() {
@@ -191,17 +172,15 @@ export async function run() {
     for (const kind of ['ring2', 'cluster', 'ring1']) servers.push(await startHttp(kind));
     const got = { ring2: [], cluster: [], ring1: [] };
     for (const s of servers) wrkAgainst(s, quick ? 1 : 5); // under load V8's compiler threads need ~5 s to settle (2 isolates each)
-    // Untimed (the script costs wrk CPU per response): how the two threads shared one run's connections.
-    const split = wrkAgainst(servers[0], 1, splitScript()).split ?? [];
     for (let i = 0; i < reps(5); i++) for (const s of i % 2 ? [...servers].reverse() : servers) got[s.kind].push(wrkAgainst(s, quick ? 1 : 3));
-    await Promise.all(servers.map(stopHttp));
+    const [split = []] = await Promise.all(servers.map(stopHttp));
     const med = (kind, k) => median(got[kind].map((x) => x[k]));
     rows.push({ suite: 'threads', name: "http 'hello': 2 threads vs cluster of 2", unit: 'req/s', node: med('cluster', 'rps'), uring: med('ring2', 'rps'), target: '>= 1.2x' });
     rows.push({ suite: 'threads', name: '  CPU per request, 2 threads vs cluster of 2', unit: 'us', node: med('cluster', 'cpuUs'), uring: med('ring2', 'cpuUs'), lowerIsBetter: true });
     rows.push({ suite: 'threads', name: "http 'hello': 2 threads vs 1 (ring)", unit: 'req/s', node: med('ring1', 'rps'), uring: med('ring2', 'rps') });
     if (split.length === 2) {
       const share = (100 * Math.max(...split)) / (split[0] + split[1]);
-      rows.push({ suite: 'threads', name: '  responses the busier of the 2 threads served (a 1 s run)', unit: '%', uring: share, noRatio: true });
+      rows.push({ suite: 'threads', name: '  requests the busier of the 2 threads served (all runs)', unit: '%', uring: share, noRatio: true });
     }
   }
   return rows;
