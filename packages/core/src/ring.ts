@@ -36,23 +36,18 @@ import { constants } from 'node:os';
 const { EINTR, EAGAIN, EBUSY, ECANCELED, ENXIO } = constants.errno;
 
 /**
- * One shared promise executor: it parks resolve/reject here for submit() to
- * pick up at once, so a submission allocates no closure (and no context) of its own.
+ * One shared promise executor: it puts the promise op's LiveOp straight into the table slot that
+ * `into` names, so a submission allocates no closure (and no context) of its own. The LiveOp is made
+ * here, so resolve and reject go into a young object, and it is stored once, into the table (each
+ * store of a young object into a long-lived one takes a write-barrier slow path: parking it in a
+ * module object first took a second).
  */
-const captured = { op: null as unknown as LiveOp };
+const into = { ops: null as unknown as (LiveOp | undefined)[], ud: 0 };
 const ignore = () => {};
 /** Not yet a spec: the promise's LiveOp is made before its spec is set. */
 const NO_SPEC = null as unknown as OpSpec<unknown>;
 function capture(resolve: (v: never) => void, reject: (e: unknown) => void): void {
-  // The LiveOp is made here, so resolve and reject go into a young object (no write-barrier slow path).
-  captured.op = new LiveOp(null, NO_SPEC, true, resolve as (v: unknown) => void, reject);
-}
-
-/** A promise op for `spec`: its promise, and its LiveOp in `captured.op`. */
-function promiseFor<T>(spec: OpSpec<unknown>): Promise<T> {
-  const promise = new Promise<T>(capture);
-  captured.op.spec = spec;
-  return promise;
+  into.ops[into.ud] = new LiveOp(null, NO_SPEC, true, resolve as (v: unknown) => void, reject);
 }
 
 /** A submitted op, as its starter sees it. */
@@ -170,9 +165,7 @@ export class Ring implements Disposable {
       // The hot path: no signal, no flags, no closure per op.
       this.#ensureOpen();
       this.#reserve(1);
-      const promise = promiseFor<T>(spec);
-      this.#prepare(captured.op, spec.sqeFlags ?? 0);
-      return promise;
+      return this.#preparePromise<T>(spec);
     }
     return new Promise<T>((resolve, reject) => {
       const signal = options.signal;
@@ -279,9 +272,7 @@ export class Ring implements Disposable {
     const start = this.#sqTail;
     try {
       for (let i = 0; i < n; i++) this.#prepare(new LiveOp(null, specs[i]!, true, ignore, ignore), (specs[i]!.sqeFlags ?? 0) | link);
-      const promise = promiseFor<T>(specs[n]!);
-      this.#prepare(captured.op, specs[n]!.sqeFlags ?? 0);
-      return promise;
+      return this.#preparePromise<T>(specs[n]!);
     } catch (err) {
       this.#takeBack(start);
       throw err;
@@ -438,13 +429,31 @@ export class Ring implements Disposable {
   }
 
   #prepare(op: LiveOp, sqeFlags: number): number {
-    const m = this.#m;
     const o = this.#writeSqe(op.spec); // may throw: nothing is taken before it
     const ud = this.#table.add(op);
+    this.#track(o, ud, sqeFlags);
+    return ud;
+  }
+
+  /** #prepare for a promise op (one that settles with its final CQE): its LiveOp is made by its promise's executor. */
+  #preparePromise<T>(spec: OpSpec<unknown>): Promise<T> {
+    const o = this.#writeSqe(spec); // may throw: nothing is taken before it
+    const table = this.#table;
+    const ud = table.reserve(true);
+    into.ops = table.ops;
+    into.ud = ud;
+    const promise = new Promise<T>(capture);
+    table.ops[ud]!.spec = spec;
+    this.#track(o, ud, spec.sqeFlags ?? 0);
+    return promise;
+  }
+
+  /** The SQE at `o` is op `ud`'s, with `sqeFlags` added: queued for this tick's submission. */
+  #track(o: number, ud: number, sqeFlags: number): void {
+    const m = this.#m;
     if (sqeFlags !== 0) m.sqes.setUint8(o + SQE.flags, m.sqes.getUint8(o + SQE.flags) | sqeFlags);
     m.sqes.setUint32(o + SQE.userData, ud, true); // (its high word stays 0: a tracked op)
     this.#queued();
-    return ud;
   }
 
   /**

@@ -49,10 +49,16 @@ export class OpTable {
 
   /** Adds a live op; returns its user_data. */
   add(op: LiveOp): number {
-    const ud = this.#free.length > 0 ? this.#free.pop()! : this.ops.length;
+    const ud = this.reserve(op.ref);
     this.ops[ud] = op;
+    return ud;
+  }
+
+  /** A slot for an op that the caller stores at `ops[ud]` before anything else reads the table; its user_data. */
+  reserve(ref: boolean): number {
+    const ud = this.#free.length > 0 ? this.#free.pop()! : this.ops.length;
     this.inflight++;
-    if (op.ref && this.#refs++ === 0) this.#wake.ref(true);
+    if (ref && this.#refs++ === 0) this.#wake.ref(true);
     return ud;
   }
 
