@@ -1,7 +1,8 @@
 /**
  * A Connection as the socket Node's own modules expect of a net.Socket: a
  * stream.Duplex fed by the connection's multishot RECV (each chunk pushed as
- * it arrives, receiving paused while the stream's buffer is full), writing
+ * it arrives, or in a later loop turn past admission.ts's per-turn count;
+ * receiving paused while the stream's buffer is full), writing
  * through SEND, and a corked batch (node:http's header and body) as one
  * SENDMSG. setNoDelay, setKeepAlive, setTimeout with 'timeout', address(),
  * the local/remote getters, bytesRead/bytesWritten, ref/unref and
@@ -10,6 +11,7 @@
  */
 import { Duplex } from 'node:stream';
 import { invalidArgType, outOfRange } from '@uring/core';
+import { admit, wait, type Waiting } from './admission';
 import type { Connection, Sink } from './connection';
 import type { Settle } from './outbox';
 
@@ -59,14 +61,61 @@ export class Socket extends Duplex {
   // ---- receiving ----------------------------------------------------------
 
   /** One object per socket with the methods, not a closure each: the Sink the connection feeds and the Settle a write reports to. */
-  static readonly #Ends = class Ends implements Sink, Settle {
+  static readonly #Ends = class Ends implements Sink, Settle, Waiting {
     readonly #s: Socket;
 
     constructor(s: Socket) {
       this.#s = s;
     }
 
+    /** What was received and waits for a later turn (see admission.ts): chunks, then null for the EOF or the error. */
+    #held: (Buffer | Error | null)[] | undefined;
+    #heldBytes = 0;
+
     data(chunk: Buffer): void {
+      if (this.#held === undefined && admit()) return this.#push(chunk);
+      this.#hold(chunk);
+      this.#heldBytes += chunk.length;
+    }
+
+    end(): void {
+      if (this.#held !== undefined) return this.#hold(null);
+      if (!this.#s.destroyed) this.#s.push(null);
+    }
+
+    error(err: Error): void {
+      if (this.#held !== undefined) return this.#hold(err);
+      this.#s.destroy(err);
+    }
+
+    lagging(): boolean {
+      return this.#s.#full || this.#heldBytes > this.#s.readableHighWaterMark;
+    }
+
+    #hold(item: Buffer | Error | null): void {
+      if (this.#held === undefined) {
+        this.#held = [item];
+        wait(this);
+      } else this.#held.push(item);
+    }
+
+    /** This socket's turn: what it holds goes to the stream, in order. */
+    flush(): void {
+      const held = this.#held!;
+      const s = this.#s;
+      this.#held = undefined;
+      this.#heldBytes = 0;
+      for (const item of held) {
+        if (s.destroyed) return;
+        if (item === null) s.push(null);
+        else if (item instanceof Error) s.destroy(item);
+        else this.#push(item);
+      }
+      // Receiving paused while this held too much: it goes on unless the stream itself is full.
+      if (!s.#full && !s.destroyed) s.connection.resume();
+    }
+
+    #push(chunk: Buffer): void {
       const s = this.#s;
       s.bytesRead += chunk.length;
       s.#touch();
@@ -78,18 +127,6 @@ export class Socket extends Duplex {
           throw err;
         });
       }
-    }
-
-    end(): void {
-      if (!this.#s.destroyed) this.#s.push(null);
-    }
-
-    error(err: Error): void {
-      this.#s.destroy(err);
-    }
-
-    lagging(): boolean {
-      return this.#s.#full;
     }
 
     resolve(n: number): void {

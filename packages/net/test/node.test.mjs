@@ -121,6 +121,44 @@ describe('Node modules on ring sockets', () => {
     await close();
   });
 
+  it('Sockets: 120 peers sending at once are handed on 64 a loop turn (the rest a turn later), each its bytes whole, in order, then its end', async () => {
+    const server = await listen({ port: 0, host: '127.0.0.1' });
+    const n = 120; // under the receive pool's first 128 buffers: every first receive completes in one reap
+    const size = 96 * 1024; // above a stream's highWaterMark: a socket that waits pauses its receive, then goes on
+    const sockets = [];
+    const accepted = new Promise((resolve) => server.serve((c) => { sockets.push(toDuplex(c)); if (sockets.length === n) resolve(); }));
+    const clients = [];
+    for (let i = 0; i < n; i++) clients.push(net.connect(server.address().port, '127.0.0.1'));
+    await Promise.all(clients.map((c) => once(c, 'connect')));
+    await accepted;
+    // The sockets given data between two check phases of the loop (our immediate runs first in that phase).
+    const turn = new Set();
+    const turns = [];
+    let stop = false;
+    const next = () => { if (turn.size) turns.push(turn.size); turn.clear(); if (!stop) setImmediate(next); };
+    setImmediate(next);
+    const ports = sockets.map((s) => s.remotePort);
+    const done = sockets.map((s) => new Promise((resolve, reject) => {
+      const got = [];
+      s.on('data', (d) => { got.push(d); turn.add(s); });
+      s.on('end', () => resolve(Buffer.concat(got)));
+      s.on('error', reject);
+    }));
+    const payload = (port) => Buffer.alloc(size, port & 0xff);
+    // A small write from every peer first: one receive each, reaped together.
+    for (const c of clients) c.write(payload(c.localPort).subarray(0, 100));
+    while (turns.reduce((a, b) => a + b, 0) + turn.size < n) await sleep(5);
+    stop = true;
+    expect(Math.max(...turns, turn.size)).to.be.at.most(64);
+    expect(turns.length + (turn.size ? 1 : 0)).to.be.at.least(2);
+    for (const c of clients) c.end(payload(c.localPort).subarray(100));
+    const bodies = await Promise.all(done);
+    for (let i = 0; i < n; i++) expect(bodies[i].equals(payload(ports[i])), `socket ${i}`).to.equal(true);
+    for (const s of sockets) s.destroy();
+    for (const c of clients) c.destroy();
+    await server.close();
+  });
+
   it("Socket: setTimeout(ms), setTimeout(0), setTimeout(ms) again (node:http's keep-alive on each request): quiet while 0, then one timeout", async () => {
     const { socket, client, close } = await pair();
     let fired = 0;
