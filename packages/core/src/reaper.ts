@@ -68,6 +68,13 @@ export class Reaper {
    * inline reap have nothing to signal them, so the reaper comes back for them itself.
    */
   quiet = false;
+  /**
+   * The eventfd is silenced (IORING_CQ_EVENTFD_DISABLED) by an enter of ours and stays so past it:
+   * on a ring that is not deferTaskrun, while no op is in flight (nothing can post a CQE then) and no
+   * message handler waits, afterSubmit leaves it silenced, so a serial loop of ops that complete
+   * inline pays no barrier per op (see afterSubmit).
+   */
+  #hushed = false;
   #stopped = false;
   #inlineBudget = INLINE_REAP_BUDGET;
   #chunkBudget = CHUNKS_PER_TURN;
@@ -123,12 +130,57 @@ export class Reaper {
     this.#reapSafely();
   }
 
+  /** Before an io_uring_enter of the ring's that submits: silences the eventfd (see hush). */
+  beginEnter(): void {
+    if (!this.#hushed) {
+      hush(this.#m);
+      this.#hushed = true;
+    }
+  }
+
+  /** After that enter: a deferTaskrun ring's eventfd comes back on at once (see #runDeferred); others wait for afterSubmit. */
+  endEnter(): void {
+    if (this.#deferTaskrun) this.#loud();
+  }
+
+  /** The eventfd on again (before anyone reads the CQ tail: see unhush). */
+  #loud(): void {
+    if (!this.#hushed) return;
+    unhush(this.#m);
+    this.#hushed = false;
+  }
+
   /**
-   * Just after a submission: fast completions (a NOP, a page-cached read) are
-   * often ready on return; reap them now rather than one loop turn later,
-   * within a budget so a serial await loop still lets the event loop run.
+   * The eventfd on again, and a look at what came meanwhile, which signalled nobody (the ring's fd is
+   * polled from now on, or a message handler was set).
+   */
+  wake(): void {
+    if (!this.#hushed) return;
+    this.#loud();
+    this.#reapInline();
+  }
+
+  /**
+   * Just after a submission (the flush): reaps what completed inline, then turns the eventfd back on
+   * unless nothing is in flight (the ops of a serial loop of NOPs or page-cached reads have all been
+   * settled here) and no message handler waits: then no CQE can come unseen, and the next enter finds
+   * it silenced already. When the eventfd comes back on, the CQ is looked at again: a CQE posted by
+   * another thread (io-wq, MSG_RING) before that signalled nobody.
    */
   afterSubmit(): void {
+    this.#reapInline();
+    if (this.#hushed && (this.#table.inflight > 0 || this.onMessage !== undefined)) {
+      this.#loud();
+      this.#reapInline();
+    }
+  }
+
+  /**
+   * Fast completions (a NOP, a page-cached read) are often ready on return from
+   * the enter; reap them now rather than one loop turn later, within a budget
+   * so a serial await loop still lets the event loop run.
+   */
+  #reapInline(): void {
     // Under DEFER_TASKRUN, work queued during our enter had its eventfd signal silenced too (the kernel
     // signals only when that list goes from empty to non-empty): IORING_SQ_TASKRUN says it waits.
     if (!this.#ready() && !(this.#deferTaskrun && loadAcquire(this.#m.sq, this.#m.sqFlags) & IORING_SQ_TASKRUN)) return;
@@ -266,9 +318,10 @@ export class Reaper {
 
   /** Runs pending task work and flushes the overflow list into the CQ (posting CQEs this loop reads next). */
   #getEvents(): void {
-    if (this.quiet) hush(this.#m);
+    const quiet = this.quiet && !this.#hushed; // (silenced already: afterSubmit decides when it comes back on)
+    if (quiet) hush(this.#m);
     this.#n.enter(this.#fd, 0, 0, this.#enterFlags | IORING_ENTER_GETEVENTS, 0, 0);
-    if (this.quiet) unhush(this.#m);
+    if (quiet) unhush(this.#m);
   }
 
   #reapLater(): void {

@@ -5,7 +5,7 @@
  */
 import { AbortError, closedError, systemError, uringError } from './errors';
 import { sqeFlagsOf, wasStopped, type CqeSink, type OpSpec, type SubmitOptions } from './op';
-import { Reaper, hush, unhush, type MessageHandler } from './reaper';
+import { Reaper, type MessageHandler } from './reaper';
 import { setupRing, type RingMemory, type RingOptions } from './setup';
 import { sys, type Native } from './sys';
 import { LiveOp, OpTable, UNTRACKED } from './table';
@@ -311,6 +311,7 @@ export class Ring implements Disposable {
    */
   onMessage(handler: MessageHandler | undefined): void {
     this.#reaper.onMessage = handler;
+    this.#reaper.wake(); // (an idle ring's eventfd may be silenced: see Reaper#afterSubmit)
   }
 
   /**
@@ -529,11 +530,11 @@ export class Ring implements Disposable {
     // Release: the SQE bytes must be visible before the kernel sees the new tail.
     storeRelease(m.sq, m.sqTail, this.#sqTail);
     if (this.#eventfd < 0) return this.#enterPending();
-    hush(m);
+    this.#reaper.beginEnter();
     try {
       this.#enterPending();
     } finally {
-      unhush(m); // before anyone reads the CQ tail: see unhush
+      this.#reaper.endEnter();
     }
   }
 
@@ -665,6 +666,7 @@ export class Ring implements Disposable {
   #pollRingFd(): void {
     const efd = this.#eventfd;
     unregisterEventfd(this);
+    this.#reaper.wake(); // (the caller's eventfd must not stay silenced by us)
     this.#reaper.quiet = false;
     this.#wakeup.repoll(this.fd, () => this.#reaper.onReadable());
     release(this);
