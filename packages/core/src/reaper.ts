@@ -169,10 +169,7 @@ export class Reaper {
    */
   afterSubmit(): void {
     this.#reapInline();
-    if (this.#hushed && (this.#table.inflight > 0 || this.onMessage !== undefined)) {
-      this.#loud();
-      this.#reapInline();
-    }
+    if (this.#table.inflight > 0 || this.onMessage !== undefined) this.wake();
   }
 
   /**
