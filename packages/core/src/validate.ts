@@ -24,6 +24,12 @@ export function validateUint32(value: unknown, name: string): number {
 
 /** A file offset: a safe integer or bigint >= -1 (-1 means the current position). */
 export function validatePosition(value: unknown, name = 'position'): number | bigint {
+  // (The common case first and small, so it inlines into every read and write.)
+  if (typeof value === 'number' && value >= -1 && value <= Number.MAX_SAFE_INTEGER && Math.floor(value) === value) return value;
+  return checkPosition(value, name);
+}
+
+function checkPosition(value: unknown, name: string): number | bigint {
   if (typeof value === 'bigint') {
     if (value < -1n || value > 2n ** 63n - 1n) throw outOfRange(name, `>= -1 && <= ${2n ** 63n - 1n}`, value);
     return value;

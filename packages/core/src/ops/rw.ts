@@ -10,18 +10,22 @@ export interface RwOptions {
   rwFlags?: number;
 }
 
-/** A READ or WRITE spec: its fields are all its prep needs, so a read allocates one object and no closure. */
+/**
+ * A READ or WRITE spec: its fields are all its prep needs, so a read allocates one object and no closure.
+ * The buffer's address and length are read when the SQE is written (its address is a cached lookup),
+ * not kept: an address is no small integer, and a field holding one costs a heap number per spec.
+ */
 interface RwSpec extends OpSpec<number> {
+  readonly keep: ArrayBufferView;
   readonly fd: number;
-  readonly addr: number;
-  readonly len: number;
   readonly position: Addr;
   readonly rwFlags: number;
 }
 
 /** Shared by every READ and WRITE spec (called as its method, so also on a copy made with `{ ...spec }`). */
 function prepRwSpec(this: RwSpec, v: DataView, o: number): void {
-  prepRw(v, o, this.opcode, this.fd, this.addr, this.len, this.position);
+  const buffer = this.keep;
+  prepRw(v, o, this.opcode, this.fd, addressOf(buffer), buffer.byteLength, this.position);
   if (this.rwFlags) setOpFlags(v, o, this.rwFlags);
 }
 
@@ -34,8 +38,6 @@ function rw(opcode: number, syscall: string, fd: number, buffer: ArrayBufferView
     syscall,
     keep: buffer,
     fd,
-    addr: addressOf(buffer),
-    len: buffer.byteLength,
     position,
     rwFlags: options?.rwFlags ?? 0,
     prep: prepRwSpec,
