@@ -79,6 +79,24 @@ describe('Ring basics', () => {
     }
   });
 
+  it('a read built before its buffer was transferred reads nothing into the memory that moved', async function () {
+    if (!ArrayBuffer.prototype.transfer) this.skip(); // (Node 20)
+    const ring = new Ring();
+    try {
+      const file = path.join(dir, 'moved');
+      fs.writeFileSync(file, 'x'.repeat(4096));
+      const fd = fs.openSync(file, 'r');
+      const buf = new Uint8Array(4096);
+      const spec = op.read(fd, buf, 0);
+      const moved = new Uint8Array(buf.buffer.transfer()); // the same bytes, most likely, now another buffer's
+      expect(await ring.submit(spec)).to.equal(0);
+      expect(moved.every((b) => b === 0)).to.equal(true);
+      fs.closeSync(fd);
+    } finally {
+      ring.close();
+    }
+  });
+
   it('reports kernel errors as Node does', async () => {
     const missing = path.join(dir, 'missing');
     const mine = await openat(missing).catch((e) => e);
