@@ -356,11 +356,15 @@ export class Reaper {
       return;
     }
     table.take(ud);
+    // After the settling: an await loop's next op is then queued before the wake-up looks at the count.
+    if (op.sink === null) {
+      this.settle(op.spec, res, flags, op.resolve!, op.reject!); // (never throws)
+      table.unref(op.ref);
+      return;
+    }
     try {
-      if (op.sink !== null) op.sink(res, flags, false);
-      else this.settle(op.spec, res, flags, op.resolve!, op.reject!);
+      op.sink(res, flags, false);
     } finally {
-      // After the settling: an await loop's next op is then queued before the wake-up looks at the count.
       table.unref(op.ref);
     }
   }
