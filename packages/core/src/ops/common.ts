@@ -39,8 +39,10 @@ export function addressOf(buf: ArrayBufferView): number {
     // User-space addresses are below 2^47: exact as a double.
     base = Number(sys().address(new Uint8Array(ab)));
     bases.set(ab, base);
+  } else if (offset === 0 && buf.byteLength === ab.byteLength) {
+    // Seen before, so likely to be used again (a one-shot buffer, a file's contents, gets one entry only).
+    wholeViews.set(buf, base);
   }
-  if (offset === 0 && buf.byteLength === ab.byteLength) wholeViews.set(buf, base);
   return base + offset;
 }
 
