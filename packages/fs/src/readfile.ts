@@ -21,8 +21,12 @@ const { readFileReadErrorHasPath } = nodeLine;
 
 /** The first read: most files fit, and one that fills it is read on in large requests. */
 const FIRST_CHUNK = CHUNK;
-/** The first READ's length: the chunk's last byte is for the READ that looks for the end (see EndRead). */
-const HEAD = FIRST_CHUNK - 1;
+/**
+ * The first READ's length: all of the chunk, and its byte past CHUNK is for the READ that looks for the
+ * end (see EndRead), so a file of exactly 64 KiB is read in the one trip too (with the probe inside the
+ * chunk it took three more, one a STATX in an io-wq worker, and a copy).
+ */
+const HEAD = FIRST_CHUNK;
 
 /** Empties a fixed-file slot, then hands it back to the allocator. */
 class CloseSlot implements OpSpec<void | Promise<void>> {
