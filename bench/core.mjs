@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ring, op, read } from '@uring/core';
-import { BENCH_FILE, BENCH_FILE_SIZE, caseArgs, ensureBenchFile, limit, rate, report, reps, runCase } from './lib.mjs';
+import { BENCH_FILE, BENCH_FILE_SIZE, caseArgs, ensureBenchFile, limit, median, rate, report, reps, runCase } from './lib.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const FILE = BENCH_FILE;
@@ -90,7 +90,7 @@ const cases = {
       }
     }
     fs.rmSync(dst, { force: true });
-    return runs.sort((a, b) => a - b)[1];
+    return median(runs);
   },
 };
 
