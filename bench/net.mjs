@@ -196,6 +196,9 @@ async function wrkRun(wrk, pid, port, path, conns, seconds) {
   return rps > 0 ? { rps, cpuUs: (cpu * 1e6) / total, served: samples.length > 1 ? median(samples.slice(1)) : undefined } : undefined;
 }
 
+/** The median of field `k` over the runs that gave figures; undefined when none did. */
+const medianOf = (runs, k) => (runs.length ? median(runs.map((x) => x[k])) : undefined);
+
 export async function httpRows() {
   const wrk = wrkBinary();
   if (!wrk) return [];
@@ -218,11 +221,10 @@ export async function httpRows() {
           if (r) got[side].push(r);
         }
       }
-      const med = (xs, k) => (xs.length ? median(xs.map((x) => x[k])) : undefined);
-      rows.push({ suite: 'net', name: `http ${label}, ${conns} keep-alive conns (wrk)`, unit: 'req/s', node: med(got.node, 'rps'), uring: med(got.uring, 'rps'), target: '>= 1.2x' });
-      rows.push({ suite: 'net', name: `  CPU per request, ${label}, ${conns} conns`, unit: 'us', node: med(got.node, 'cpuUs'), uring: med(got.uring, 'cpuUs'), lowerIsBetter: true, target: '<= node' });
+      rows.push({ suite: 'net', name: `http ${label}, ${conns} keep-alive conns (wrk)`, unit: 'req/s', node: medianOf(got.node, 'rps'), uring: medianOf(got.uring, 'rps'), target: '>= 1.2x' });
+      rows.push({ suite: 'net', name: `  CPU per request, ${label}, ${conns} conns`, unit: 'us', node: medianOf(got.node, 'cpuUs'), uring: medianOf(got.uring, 'cpuUs'), lowerIsBetter: true, target: '<= node' });
       // What each side really served: the CPU rows compare unequal loads where these differ.
-      const served = (side) => med(got[side].filter((x) => x.served !== undefined), 'served');
+      const served = (side) => medianOf(got[side].filter((x) => x.served !== undefined), 'served');
       if (conns >= 1000) rows.push({ suite: 'net', name: `  connections accepted at once, ${label}, ${conns} conns`, unit: 'conns', node: served('node'), uring: served('uring'), noRatio: true });
     }
   }
@@ -255,10 +257,9 @@ export async function wsRow() {
     }
   }
   await Promise.all(Object.values(servers).map((s) => stop(s.child)));
-  const med = (side, k) => (got[side].length ? median(got[side].map((x) => x[k])) : undefined);
   return [
-    { suite: 'net', name: 'ws echo, 200 clients x 500 x 64 B', unit: 'msg/s', node: med('node', 'rate'), uring: med('uring', 'rate'), target: '>= 1x' },
-    { suite: 'net', name: '  server CPU per message, ws echo', unit: 'us', node: med('node', 'cpuUs'), uring: med('uring', 'cpuUs'), lowerIsBetter: true },
+    { suite: 'net', name: 'ws echo, 200 clients x 500 x 64 B', unit: 'msg/s', node: medianOf(got.node, 'rate'), uring: medianOf(got.uring, 'rate'), target: '>= 1x' },
+    { suite: 'net', name: '  server CPU per message, ws echo', unit: 'us', node: medianOf(got.node, 'cpuUs'), uring: medianOf(got.uring, 'cpuUs'), lowerIsBetter: true },
   ];
 }
 
