@@ -178,6 +178,22 @@ describe('@uring/fs/promises beside node:fs/promises', () => {
     }
   });
 
+  it('a readFile result stays the caller\'s: later reads (of every size) and copyFile never write into it', async () => {
+    const root = box.roots.uring;
+    const sizes = [100, 40_000, 49_152, 60_000, 65_536, 65_537, 200_000];
+    sizes.forEach((n, i) => fs.writeFileSync(path.join(root, `k${n}`), Buffer.alloc(n, i + 1)));
+    const kept = [];
+    for (let round = 0; round < 3; round++) {
+      for (const n of sizes) kept.push({ n, fill: sizes.indexOf(n) + 1, buf: await uring.readFile(rel(root, `k${n}`)) });
+      await Promise.all(sizes.map((n) => uring.readFile(rel(root, `k${n}`))));
+      await uring.copyFile(rel(root, 'k65536'), rel(root, 'copied'));
+    }
+    for (const { n, fill, buf } of kept) {
+      expect(buf.length).to.equal(n);
+      expect(buf.every((b) => b === fill), `${n} bytes of ${fill}`).to.equal(true);
+    }
+  });
+
   it('copyFile of files around and over the splice chunk (1 MiB) is byte for byte, over a longer file too', async () => {
     const sizes = [1, 65535, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, (5 << 20) + 77];
     const data = sizes.map((n) => crypto.randomBytes(n));
