@@ -204,18 +204,16 @@ class EndRead implements OpSpec<Buffer | string | Promise<Buffer | string>> {
     if (n >= 0 && res < 0 && this.nowait) return this.#readOn(n, n === HEAD); // (see above)
     closeSlot(this.ring, this.slot);
     const err = n < 0 ? n : res;
-    if (err < 0 || this.encoding !== null || n < HAND_OVER) {
-      try {
-        if (err < 0) throw systemError(err, 'read', readFileReadErrorHasPath ? this.path : undefined);
-        if (this.encoding !== null) return chunk.toString(this.encoding, 0, n);
-        const out = Buffer.allocUnsafe(n);
-        chunk.copy(out, 0, 0, n);
-        return out;
-      } finally {
-        giveChunk(chunk);
-      }
+    if (err >= 0 && this.encoding === null && n >= HAND_OVER) return chunk.subarray(0, n); // the chunk becomes the caller's
+    try {
+      if (err < 0) throw systemError(err, 'read', readFileReadErrorHasPath ? this.path : undefined);
+      if (this.encoding !== null) return chunk.toString(this.encoding, 0, n);
+      const out = Buffer.allocUnsafe(n);
+      chunk.copy(out, 0, 0, n);
+      return out;
+    } finally {
+      giveChunk(chunk);
     }
-    return chunk.subarray(0, n); // the chunk becomes the caller's (see HAND_OVER)
   }
 
   discard(): void {

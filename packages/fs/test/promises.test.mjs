@@ -184,7 +184,7 @@ describe('@uring/fs/promises beside node:fs/promises', () => {
     sizes.forEach((n, i) => fs.writeFileSync(path.join(root, `k${n}`), Buffer.alloc(n, i + 1)));
     const kept = [];
     for (let round = 0; round < 3; round++) {
-      for (const n of sizes) kept.push({ n, fill: sizes.indexOf(n) + 1, buf: await uring.readFile(rel(root, `k${n}`)) });
+      for (const [i, n] of sizes.entries()) kept.push({ n, fill: i + 1, buf: await uring.readFile(rel(root, `k${n}`)) });
       await Promise.all(sizes.map((n) => uring.readFile(rel(root, `k${n}`))));
       await uring.copyFile(rel(root, 'k65536'), rel(root, 'copied'));
     }
